@@ -1,0 +1,76 @@
+/*
+ * io.c: the two-outcome read and write wrappers (skalibs' sanitize_read):
+ * EINTR is retried here and "would block" becomes 0, so no other code tests
+ * errno for EAGAIN.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+ssize_t
+io_read(int fd, void *p, size_t n)
+{
+	ssize_t r;
+
+	do {
+		r = read(fd, p, n);
+	} while (r == -1 && errno == EINTR);
+	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		return 0;
+	}
+	if (r == 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	return r;
+}
+
+ssize_t
+io_write(int fd, const void *p, size_t n)
+{
+	ssize_t r;
+
+	do {
+		r = write(fd, p, n);
+	} while (r == -1 && errno == EINTR);
+	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		return 0;
+	}
+	return r;
+}
+
+int
+io_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1) {
+		return -1;
+	}
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int
+io_cloexec(int fd)
+{
+	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int
+verr_set(struct verr *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e != NULL) {
+		e->err = err;
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+	errno = err;
+	return -1;
+}
