@@ -268,6 +268,9 @@ quit_flush(void)
 	for (i = 0; i < nitems(chans); i++) {
 		struct chan *ch = &chans[i];
 
+		if (ch->proto->quit != NULL && ch->ps != NULL) {
+			ch->proto->quit(ch);
+		}
 		while (ch->ofd != -1 && buf_size(&ch->out) > 0 &&
 		    now_ms() < end) {
 			ssize_t w = io_write(ch->ofd, buf_data(&ch->out),

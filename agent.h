@@ -150,6 +150,8 @@ struct proto {
 	void		(*feed)(struct chan *, const char *, size_t);
 	/* The host went away: reset the framer.  The output queue is gone. */
 	void		(*disconnect)(struct chan *);
+	/* SIGTERM: last words (oVirt session-shutdown), flushed after. */
+	void		(*quit)(struct chan *);
 };
 
 enum chan_state {
@@ -178,6 +180,7 @@ struct chan {
 	struct buf	 out;		/* replies waiting for POLLOUT */
 	void		*ps;		/* the front end's state */
 	struct timer	 tick;		/* retry or away re-check */
+	int64_t		 backoff_ms;	/* next tick's delay */
 };
 
 /* Queue bytes for the host.  -1 (and nothing queued) while no host. */

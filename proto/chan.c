@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,6 +87,24 @@ chan_up(struct chan *ch)
 
 static void	chan_tick(void *);
 
+/*
+ * The re-check tick backs off from 1 s to a minute: SIGIO (away ports) and
+ * inotify on /dev (missing ports) are the fast paths, the tick only a
+ * safety net, so an idle agent stays asleep.
+ */
+static void
+chan_tick_later(struct chan *ch)
+{
+	if (ch->backoff_ms <= 0) {
+		ch->backoff_ms = CHAN_AWAY_MS;
+	}
+	timer_set(&ch->tick, ch->backoff_ms, chan_tick, ch);
+	ch->backoff_ms *= 2;
+	if (ch->backoff_ms > CHAN_BACKOFF_MAX) {
+		ch->backoff_ms = CHAN_BACKOFF_MAX;
+	}
+}
+
 /* The host went away: the framer restarts, queued output is dropped. */
 static void
 chan_down(struct chan *ch, enum chan_state next)
@@ -105,15 +124,16 @@ chan_down(struct chan *ch, enum chan_state next)
 		close(ch->fd);
 		ch->fd = ch->ofd = -1;
 	}
+	ch->backoff_ms = 0;
 	if (next == CH_AWAY) {
-		timer_set(&ch->tick, CHAN_AWAY_MS, chan_tick, ch);
+		chan_tick_later(ch);
 	}
 	if (next == CH_WAIT) {
 		if (ch->fd > 2) {
 			close(ch->fd);
 		}
 		ch->fd = ch->ofd = -1;
-		timer_set(&ch->tick, CHAN_AWAY_MS, chan_tick, ch);
+		chan_tick_later(ch);
 	}
 }
 
@@ -151,6 +171,13 @@ chan_read(struct chan *ch)
 		}
 		total += n;
 		ch->proto->feed(ch, rb, n);
+		/*
+		 * A short read drained a socket or pipe; a virtio port is
+		 * read until EAGAIN every time (vm-testing.md 10).
+		 */
+		if ((size_t)n < sizeof(rb) && ch->lfd != -1) {
+			return;
+		}
 	}
 }
 
@@ -174,7 +201,7 @@ chan_recheck(struct chan *ch)
 		if (!(p.revents & POLLIN)) {	/* hot-unplugged */
 			chan_down(ch, CH_WAIT);
 		} else if (!ch->tick.armed) {
-			timer_set(&ch->tick, CHAN_AWAY_MS, chan_tick, ch);
+			chan_tick_later(ch);
 		}
 		return;
 	}
@@ -205,11 +232,60 @@ chan_tick(void *arg)
 			chan_up(ch);
 		}
 	} else if (r == 1) {
-		timer_set(&ch->tick, ch->path_given ? CHAN_RETRY_MS :
-		    CHAN_AWAY_MS, chan_tick, ch);
+		if (ch->path_given) {
+			timer_set(&ch->tick, CHAN_RETRY_MS, chan_tick, ch);
+		} else {
+			chan_tick_later(ch);
+		}
 	} else {
 		ch->state = CH_OFF;
 	}
+}
+
+/*
+ * Ports that are not there yet: devtmpfs reports new nodes through
+ * inotify, so a hot-plugged port is served at once without polling.  The
+ * sysfs name may lag the node a little: retry soon after each event.
+ */
+static struct watch	dev_watch = { .fd = -1 };
+
+static void
+dev_event(struct watch *w, short rev)
+{
+	char ev[4096];
+	size_t i;
+
+	(void)rev;
+	while (read(w->fd, ev, sizeof(ev)) > 0) {
+		;
+	}
+	for (i = 0; i < nchans; i++) {
+		if (chans[i].state == CH_WAIT && !chans[i].path_given) {
+			chans[i].backoff_ms = CHAN_NAME_LAG_MS;
+			timer_set(&chans[i].tick, 0, chan_tick, &chans[i]);
+		}
+	}
+}
+
+static void
+dev_watch_start(void)
+{
+	if (dev_watch.fd != -1) {
+		return;
+	}
+	dev_watch.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (dev_watch.fd == -1) {
+		return;
+	}
+	if (inotify_add_watch(dev_watch.fd, "/dev", IN_CREATE) == -1) {
+		close(dev_watch.fd);
+		dev_watch.fd = -1;
+		return;
+	}
+	inotify_add_watch(dev_watch.fd, "/dev/virtio-ports", IN_CREATE);
+	dev_watch.events = POLLIN;
+	dev_watch.fn = dev_event;
+	watch_add(&dev_watch);
 }
 
 void
@@ -221,6 +297,9 @@ chan_start(struct chan *ch)
 		ch->ps = ch->proto->open(ch);
 	}
 	ch->state = CH_WAIT;
+	if (strcmp(ch->method, "virtio-serial") == 0 && !ch->path_given) {
+		dev_watch_start();
+	}
 	chan_tick(ch);
 	if (ch->state == CH_WAIT && ch->path_given && !opt.retry_path) {
 		fatalx("[%s] cannot open channel %s", ch->section, ch->path);

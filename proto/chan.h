@@ -12,6 +12,8 @@
 #define CHAN_PASS	(4 << 20)	/* input bytes read per pass */
 #define CHAN_AWAY_MS	1000		/* re-check an away port this often */
 #define CHAN_RETRY_MS	5000		/* QGA_RETRY_INTERVAL, qga/main.c */
+#define CHAN_BACKOFF_MAX 60000		/* slowest safety-net re-check */
+#define CHAN_NAME_LAG_MS 100		/* after a /dev event: retry soon */
 
 int	port_find(const char *, char *, size_t);
 int	transport_open(struct chan *);
