@@ -24,7 +24,7 @@ INCS	:= -I$(CJSON_SRC) -I$(SPICE_INC) -isystem $(KINC)
 REPRO	:= -ffile-prefix-map=$(CURDIR)=.
 ifeq ($(STATIC),1)
 CFLAGS	?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
-LDFLAGS	?= -static -Wl,--gc-sections -s
+LDFLAGS	?= -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,--build-id=none
 else ifeq ($(SAN),1)
 CFLAGS	?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS	?= -fsanitize=address,undefined

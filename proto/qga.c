@@ -92,18 +92,22 @@ req_free(struct qga_req *r)
 	free(r);
 }
 
+/*
+ * An answer went out.  A deferred request answered from a later callback
+ * releases the channel's input here; one answered while its handler still
+ * runs is released by dispatch().
+ */
 static void
 req_finish(struct qga_req *r)
 {
 	struct qga *q = r->ch->ps;
 
-	if (r->deferred && q->pending == r) {
+	r->answered = 1;
+	if (r->deferred && !r->in_handler && q->pending == r) {
 		q->pending = NULL;
 		chan_pause(r->ch, 0);
 		req_free(r);
 		qga_process(q);	/* requests that waited behind it */
-	} else if (!r->deferred) {
-		r->answered = 1;
 	}
 }
 
@@ -419,11 +423,16 @@ dispatch(struct qga *q, struct qga_req *r)
 		return;
 	}
 	log_debug("qga: %s", name);
+	r->in_handler = 1;
 	r->cmd->fn(r);
+	r->in_handler = 0;
 	if (!r->answered && !r->deferred) {
 		qga_fail(r, "internal error: %s gave no answer", name);
 	}
-	(void)q;
+	if (r->answered && q->pending == r) {
+		q->pending = NULL;	/* deferred, then answered at once */
+		chan_pause(r->ch, 0);
+	}
 }
 
 /* An error with no request object behind it: never an id. */
@@ -470,7 +479,7 @@ handle(struct qga *q, const char *p, size_t n)
 	r->gen = q->ch->gen;
 	r->msg = msg;
 	dispatch(q, r);
-	if (!r->deferred) {
+	if (r->answered) {
 		req_free(r);
 	}
 }

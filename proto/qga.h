@@ -56,6 +56,7 @@ struct qga_req {
 	int			 delimited;	/* answer after 0xFF */
 	int			 answered;
 	int			 deferred;
+	int			 in_handler;
 };
 
 /* Answers: exactly one per request. ret NULL means {}. */
@@ -66,7 +67,11 @@ void	qga_fail_class(struct qga_req *, const char *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	qga_fail_verr(struct qga_req *, const struct verr *);
 void	qga_no_reply(struct qga_req *);	/* success of a no-reply command */
-/* Keep the request after the handler returns; input on the channel waits. */
+/*
+ * Keep the request after the handler returns; input on the channel waits
+ * until the answer.  The request is freed by that answer: do not touch it
+ * after qga_return/qga_fail.
+ */
 void	qga_defer(struct qga_req *);
 
 /* Arguments, already type-checked against the table. */

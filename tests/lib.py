@@ -174,11 +174,22 @@ class Agent:
             self.wait_path(self.wait_sock)
 
     def wait_path(self, path, timeout=10.0):
+        """Wait until a connect() to the socket succeeds (the file exists
+        at bind(), a moment before listen())."""
         def ready():
             if self.p.poll() is not None:
                 raise RuntimeError("agent exited %s: %s" % (
                     self.p.returncode, self.stderr()))
-            return os.path.exists(path)
+            if not os.path.exists(path):
+                return False
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return True
+            except OSError:
+                return False
+            finally:
+                s.close()
         wait_for(ready, timeout, path)
 
     def qga(self, timeout=10.0):

@@ -5,7 +5,8 @@ set -e
 PKGS="make musl-tools gcc clang dpkg-dev libspice-protocol-dev python3
 qemu-system-x86 qemu-utils qemu-guest-agent e2fsprogs cpio zstd
 xz-utils kmod ca-certificates python3-gi gir1.2-spiceclientglib-2.0
-libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients busybox-static"
+libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients busybox-static
+iproute2"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
