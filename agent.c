@@ -23,6 +23,7 @@
 #include "agent.h"
 #include "proto/chan.h"
 #include "proto/qga.h"
+#include "verbs/freeze.h"
 
 #define QGA_PORT	"org.qemu.guest_agent.0"
 #define QGA_CONF_DEFAULT "/etc/qemu/qemu-ga.conf"
@@ -297,16 +298,17 @@ usage(FILE *f)
 {
 	fprintf(f,
 "Usage: onega [-m <method> -p <path>] [<options>]\n"
-"       onega call SOCKET COMMAND [JSON-ARGS]\n"
-"       onega clipboard get|set [--type MIME]\n"
-"       onega install | uninstall\n"
+"       onega call [--timeout SEC] [--raw] [--no-sync] SOCKET COMMAND [JSON-ARGS]\n"
+"       onega clipboard get|set [--type MIME] [--selection SEL] [--socket PATH]\n"
+"       onega install|uninstall [--root DIR] [--init NAME] [--force] [--no-start]\n"
+"       (onega SUBCOMMAND --help lists its options; see onega(8))\n"
 "onega " ONEGA_VERSION ": one guest agent for qemu-ga, oVirt and SPICE\n"
 "\n"
 "  -m, --method      transport method: virtio-serial (default), isa-serial,\n"
 "                    unix-listen, vsock-listen, stdio\n"
 "  -p, --path        device/socket path (vsock-listen: CID:PORT); without it\n"
 "                    the virtio port is found by name\n"
-"  -l, --logfile     set logfile path, logs to stderr by default\n"
+"  -l, --logfile     log to FILE, or syslog, kmsg, stderr (default)\n"
 "  -f, --pidfile     specify pidfile\n"
 "  -F, --fsfreeze-hook\n"
 "                    enable fsfreeze hook; -F<path> (attached) names it,\n"
@@ -324,7 +326,10 @@ usage(FILE *f)
 "  -c, --config      configuration file (default $QGA_CONF or\n"
 "                    " QGA_CONF_DEFAULT "); [ovirt] and [spice] set the\n"
 "                    other channels: enabled, method, path\n"
-"  -h, --help        display this help and exit\n");
+"  -h, --help        display this help and exit\n"
+"\n"
+"Kernel command line: onega.KEY=V sets [general] KEY, onega.SECTION.KEY=V\n"
+"sets [SECTION] KEY (initramfs use).\n");
 }
 
 static void
@@ -489,6 +494,22 @@ setup_options(void)
 	}
 }
 
+/* -l FILE, or the words syslog, kmsg and stderr. */
+static int
+log_target(const char *f)
+{
+	if (f == NULL || strcmp(f, "stderr") == 0) {
+		return LOG_TO_STDERR;
+	}
+	if (strcmp(f, "syslog") == 0) {
+		return LOG_TO_SYSLOG;
+	}
+	if (strcmp(f, "kmsg") == 0) {
+		return LOG_TO_KMSG;
+	}
+	return LOG_TO_FILE;
+}
+
 static void
 pidfile_write(void)
 {
@@ -574,8 +595,7 @@ main(int argc, char **argv)
 	}
 	parse_args(argc, argv);
 	setup_options();
-	log_init(opt.logfile ? LOG_TO_FILE : LOG_TO_STDERR, opt.logfile,
-	    opt.verbose);
+	log_init(log_target(opt.logfile), opt.logfile, opt.verbose);
 	sigfd = signals_init();
 	chan_register(chans, nitems(chans));
 	for (i = 0; i < nitems(chans); i++) {
@@ -585,13 +605,14 @@ main(int argc, char **argv)
 	}
 	if (opt.daemonize) {
 		daemonize();
-		if (opt.logfile == NULL) {
+		if (log_target(opt.logfile) == LOG_TO_STDERR) {
 			log_init(LOG_TO_SYSLOG, NULL, opt.verbose);
 		}
 	}
 	if (opt.pidfile && (opt.daemonize || conf_get("general", "pidfile"))) {
 		pidfile_write();
 	}
+	freeze_init();		/* a marker from an earlier run: frozen */
 	log_info("onega %s started", ONEGA_VERSION);
 	loop(sigfd);
 	quit_flush();

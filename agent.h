@@ -185,6 +185,10 @@ struct chan {
 
 /* Queue bytes for the host.  -1 (and nothing queued) while no host. */
 int	chan_send(struct chan *, const void *, size_t);
+/* The same for a whole buffer, moved into the queue if that is empty. */
+int	chan_send_buf(struct chan *, struct buf *);
+/* Drop the host and open the transport again (a broken stream). */
+void	chan_reopen(struct chan *);
 /* Stop or restart reading input (a deferred reply is pending). */
 void	chan_pause(struct chan *, int);
 int	chan_is_up(const struct chan *);

@@ -59,6 +59,22 @@ chan_pause(struct chan *ch, int on)
 	ch->paused = on;
 }
 
+/* Queue a whole buffer: taken over, not copied, when the queue is empty. */
+int
+chan_send_buf(struct chan *ch, struct buf *b)
+{
+	struct buf t;
+
+	if (ch->state == CH_UP && buf_size(&ch->out) == 0 &&
+	    ch->out.max == 0) {
+		t = ch->out;
+		ch->out = *b;
+		*b = t;
+		return 0;
+	}
+	return chan_send(ch, buf_data(b), buf_size(b));
+}
+
 int
 chan_send(struct chan *ch, const void *p, size_t n)
 {
@@ -134,6 +150,27 @@ chan_down(struct chan *ch, enum chan_state next)
 		}
 		ch->fd = ch->ofd = -1;
 		chan_tick_later(ch);
+	}
+}
+
+/*
+ * A front end whose stream cannot be resynchronised (SPICE, spice.md 3.7)
+ * starts over: a socket client is dropped, a port closed and opened again,
+ * which the host sees as the agent leaving and coming back.
+ */
+void
+chan_reopen(struct chan *ch)
+{
+	if (ch->state != CH_UP) {
+		return;
+	}
+	log_warnx("[%s] reopening the channel", ch->section);
+	if (ch->lfd != -1) {
+		chan_down(ch, CH_LISTEN);
+	} else if (strcmp(ch->method, "virtio-serial") == 0) {
+		chan_down(ch, CH_WAIT);
+		ch->backoff_ms = CHAN_NAME_LAG_MS;
+		timer_set(&ch->tick, 0, chan_tick, ch);
 	}
 }
 

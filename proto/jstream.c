@@ -469,6 +469,28 @@ js_next(struct jstream *js, const char **p, size_t *n)
 			r = lex_start(js, c);
 			break;
 		case ST_STR:
+			/*
+			 * Runs of plain ASCII inside a string (base64 for
+			 * guest-file-write) skip the per-byte state machine.
+			 */
+			if (js->u8need == 0) {
+				size_t lim = size;
+
+				if (js->in_msg && !js->skip &&
+				    js->mstart + JS_MAX_SIZE < lim) {
+					lim = js->mstart + JS_MAX_SIZE;
+				}
+				while (js->pos < lim && d[js->pos] >= 0x20 &&
+				    d[js->pos] < 0x7F && d[js->pos] != '\\' &&
+				    d[js->pos] != (unsigned char)js->quote) {
+					js->pos++;
+				}
+				if (js->pos >= lim) {
+					continue;
+				}
+				c = d[js->pos];
+			}
+			/* FALLTHROUGH */
 		case ST_ESC:
 		case ST_UHEX:
 			if (c == 0xFE || c == 0xFF) {

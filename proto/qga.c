@@ -129,7 +129,7 @@ send_reply(struct qga_req *r, cJSON *resp)
 	    buf_append(&wbuf, "\n", 1) == -1) {
 		log_warnx("qga: reply too large for memory");
 	} else if (r->gen == r->ch->gen) {
-		chan_send(r->ch, buf_data(&wbuf), buf_size(&wbuf));
+		chan_send_buf(r->ch, &wbuf);
 	} else {
 		log_debug("qga: host changed, reply to %s dropped",
 		    r->cmd ? r->cmd->name : "?");

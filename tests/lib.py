@@ -75,7 +75,7 @@ class Client:
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.settimeout(timeout)
         self.s.connect(path)
-        self.buf = b""
+        self.buf = bytearray()
 
     def close(self):
         self.s.close()
@@ -86,13 +86,20 @@ class Client:
         self.s.sendall(data)
 
     def read_line(self):
-        while b"\n" not in self.buf:
-            d = self.s.recv(1 << 20)
+        # Search only the bytes that arrived since the last look: a 64 MiB
+        # reply must not cost a quadratic rescan.
+        start = 0
+        while True:
+            i = self.buf.find(b"\n", start)
+            if i != -1:
+                break
+            start = len(self.buf)
+            d = self.s.recv(1 << 22)
             if not d:
                 raise EOFError("agent closed the connection")
             self.buf += d
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line + b"\n"
+        line, self.buf = bytes(self.buf[:i + 1]), self.buf[i + 1:]
+        return line
 
     def read_reply(self):
         line = self.read_line()

@@ -47,6 +47,9 @@ VM(...) keyword arguments (all optional):
                order.  "mount": "/mnt" makes PID 1 mount it there before
                the agent starts (fstype default ext4; its module is added).
   hostname     the guest's host name (default "onega-guest").
+  vsock_cid    add a vhost-vsock device with this guest CID (>= 3, unique
+               on the host) and the guest's vsock modules; check
+               vmlib.vsock_skip_reason() first (no vhost-vsock here).
   qemu_args    extra QEMU arguments (list).
   machine      "microvm" (default, fastest) or "pc"/"q35" (PCI: -vga std,
                spice).  memory: MiB, default 128 (64 does not boot).
@@ -153,6 +156,14 @@ def skip_reason(agent=None):
     return None
 
 
+def vsock_skip_reason():
+    """None if VMs here can have a vsock device, else why not (12)."""
+    if not os.access("/dev/vhost-vsock", os.R_OK | os.W_OK):
+        return "no /dev/vhost-vsock on this host (CONFIG_VHOST_VSOCK " \
+               "missing or module not loaded)"
+    return None
+
+
 def use_kvm():
     if os.environ.get("ONEGA_VM_TCG"):
         return False
@@ -174,7 +185,8 @@ class VM:
     def __init__(self, ports=DEFAULT_PORTS, extra_files=None, disks=(),
                  qemu_args=(), cmdline="", modules=(), conf=None, args=(),
                  machine="microvm", memory=128, ready=True, timeout=60.0,
-                 agent=None, keep=False, hostname="onega-guest"):
+                 agent=None, keep=False, hostname="onega-guest",
+                 vsock_cid=None):
         self.tmp = tempfile.mkdtemp(prefix="onega-vm-")
         self.keep = keep or bool(os.environ.get("ONEGA_VM_KEEP"))
         self.p = None
@@ -201,6 +213,9 @@ class VM:
                       for d in disks]
         mounts = []
         modules = list(modules)
+        self.vsock_cid = vsock_cid
+        if vsock_cid is not None:
+            modules.append("vmw_vsock_virtio_transport")
         for i, d in enumerate(self.disks):
             if d.get("mount"):
                 fstype = d.get("fstype", "ext4")
@@ -312,6 +327,9 @@ class VM:
             if d.get("serial"):
                 dev += ",serial=%s" % d["serial"]
             cmd += ["-drive", drive, "-device", dev]
+        if self.vsock_cid is not None:
+            cmd += ["-device", "vhost-vsock-%s,guest-cid=%d" % (
+                "device" if micro else "pci", self.vsock_cid)]
         return cmd + self._qemu_args
 
     def _launch(self, accel):
@@ -358,7 +376,12 @@ class VM:
                                   timeout)
                 continue
             except (OSError, EOFError) as e:
-                raise VMError("qemu-ga port: %s" % e)
+                try:
+                    self.p.wait(2)
+                    raise VMError("QEMU exited with status %d" %
+                                  self.p.returncode)
+                except subprocess.TimeoutExpired:
+                    raise VMError("qemu-ga port: %s" % e)
             if line.startswith(b"\xff"):
                 r = json.loads(line[1:])
         if r.get("return") != n:

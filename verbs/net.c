@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <fnmatch.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/if_link.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "verbs.h"
 #include "slurp.h"
 
 #define NET_RTF_UP	0x0001		/* <linux/route.h> RTF_UP */
@@ -59,7 +59,7 @@ net_excluded(const char *list, const char *name)
 			if (net_excluded(NET_CONTAINER_GLOBS, name)) {
 				return 1;
 			}
-		} else if (fnmatch(pat, name, 0) == 0) {
+		} else if (vglob(pat, name)) {
 			return 1;
 		}
 	}

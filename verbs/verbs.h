@@ -19,5 +19,7 @@ ssize_t	vread_file(const char *path, char *buf, size_t max);
 /* First line, trailing newline and blanks cut; -1 if unreadable. */
 int	vread_line(const char *path, char *buf, size_t max);
 int	vread_u64(const char *path, uint64_t *);
+/* fnmatch(pat, name, 0) for ASCII names: * ? [set] */
+int	vglob(const char *pat, const char *name);
 
 #endif

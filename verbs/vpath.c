@@ -103,3 +103,75 @@ vread_u64(const char *path, uint64_t *v)
 	}
 	return 0;
 }
+
+/*
+ * [set] at pat (just past '['): 1 or 0 for c, with *end set past the ']';
+ * -1 when there is no closing ']' (then '[' is an ordinary character).
+ * A ']' first in the set is a member, as fnmatch has it.
+ */
+static int
+vglob_set(const char *p, int c, const char **end)
+{
+	int neg = 0, ok = 0, first = 1;
+
+	if (*p == '!' || *p == '^') {
+		neg = 1;
+		p++;
+	}
+	for (; *p != '\0'; first = 0) {
+		if (*p == ']' && !first) {
+			*end = p + 1;
+			return ok != neg;
+		}
+		if (p[1] == '-' && p[2] != ']' && p[2] != '\0') {
+			ok |= c >= (unsigned char)p[0] && c <= (unsigned char)p[2];
+			p += 3;
+		} else {
+			ok |= c == (unsigned char)*p++;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Shell-style match of name against pat: * ? and [set] with ranges and !
+ * negation, as fnmatch(pat, name, 0) for the ASCII names we match
+ * (interfaces, packages).  musl's fnmatch pulls in its wide-character
+ * tables, about 10 KB of the binary.
+ */
+int
+vglob(const char *pat, const char *name)
+{
+	const char *star = NULL, *retry = NULL, *end;
+	int r;
+
+	while (*name != '\0') {
+		if (*pat == '*') {
+			star = ++pat;
+			retry = name;
+			continue;
+		}
+		r = *pat == '[' ? vglob_set(pat + 1, (unsigned char)*name,
+		    &end) : -1;
+		if (r == 1) {
+			pat = end;
+			name++;
+			continue;
+		}
+		if (r == -1 && (*pat == '?' || (*pat != '\0' &&
+		    *pat == *name))) {
+			pat++;
+			name++;
+			continue;
+		}
+		if (star == NULL) {
+			return 0;
+		}
+		pat = star;
+		name = ++retry;
+	}
+	while (*pat == '*') {
+		pat++;
+	}
+	return *pat == '\0';
+}
