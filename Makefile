@@ -23,8 +23,8 @@ DEFS	:= -D_GNU_SOURCE -DCJSON_NESTING_LIMIT=1100
 INCS	:= -I$(CJSON_SRC) -I$(SPICE_INC) -isystem $(KINC)
 REPRO	:= -ffile-prefix-map=$(CURDIR)=.
 ifeq ($(STATIC),1)
-CFLAGS	?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
-LDFLAGS	?= -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,--build-id=none
+CFLAGS	?= -Os -flto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+LDFLAGS	?= -static -flto=auto -Os -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,--build-id=none
 else ifeq ($(SAN),1)
 CFLAGS	?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS	?= -fsanitize=address,undefined

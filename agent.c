@@ -36,14 +36,19 @@ struct options	opt;
 volatile int	agent_frozen;
 int		agent_quit;
 
-static struct chan chans[] = {
-	{ .proto = &qga_proto, .section = "general",
-	    .ports = { QGA_PORT, NULL } },
-	{ .proto = &ovirt_proto, .section = "ovirt",
-	    .ports = { "ovirt-guest-agent.0", "com.redhat.rhevm.vdsm" } },
-	{ .proto = &spice_proto, .section = "spice",
-	    .ports = { "com.redhat.spice.0", NULL } },
+/* The channel table: protocol, config section, virtio port names. */
+static const struct {
+	const struct proto	*proto;
+	const char		*section;
+	const char		*ports[2];
+} chan_defs[] = {
+	{ &qga_proto, "general", { QGA_PORT, NULL } },
+	{ &ovirt_proto, "ovirt",
+	    { "ovirt-guest-agent.0", "com.redhat.rhevm.vdsm" } },
+	{ &spice_proto, "spice", { "com.redhat.spice.0", NULL } },
 };
+
+static struct chan chans[nitems(chan_defs)];	/* bss, not file bytes */
 
 static struct timer	*timers;
 static struct watch	*watches;
@@ -482,6 +487,10 @@ setup_options(void)
 	for (i = 0; i < nitems(chans); i++) {
 		struct chan *ch = &chans[i];
 
+		ch->proto = chan_defs[i].proto;
+		ch->section = chan_defs[i].section;
+		ch->ports[0] = chan_defs[i].ports[0];
+		ch->ports[1] = chan_defs[i].ports[1];
 		ch->enabled = conf_bool(ch->section, "enabled", 1);
 		v = conf_get(ch->section, "method");
 		snprintf(ch->method, sizeof(ch->method), "%s",

@@ -51,6 +51,8 @@ int	buf_printf(struct buf *, const char *, ...)
 void	buf_consume(struct buf *, size_t);
 void	buf_reset(struct buf *);	/* empty it and give memory back */
 void	buf_compact(struct buf *);	/* move data to the front; shrink */
+/* qsort's contract (heapsort, buf.c). */
+void	sort(void *, size_t, size_t, int (*)(const void *, const void *));
 #define buf_data(b)	((b)->p + (b)->off)
 #define buf_size(b)	((b)->len - (b)->off)
 

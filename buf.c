@@ -151,3 +151,53 @@ buf_reset(struct buf *b)
 	b->p = NULL;
 	b->off = b->len = b->cap = 0;
 }
+
+static void
+sort_swap(char *a, char *b, size_t size)
+{
+	char t;
+
+	while (size-- > 0) {
+		t = *a;
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+/* Move the element at root down until the heap below it is in order. */
+static void
+sort_sift(char *b, size_t root, size_t end, size_t size,
+    int (*cmp)(const void *, const void *))
+{
+	size_t child;
+
+	for (; (child = 2 * root + 1) < end; root = child) {
+		if (child + 1 < end &&
+		    cmp(b + child * size, b + (child + 1) * size) < 0) {
+			child++;
+		}
+		if (cmp(b + root * size, b + child * size) >= 0) {
+			break;
+		}
+		sort_swap(b + root * size, b + child * size, size);
+	}
+}
+
+/*
+ * qsort's contract as a heapsort: O(n log n) on any input (a peer's object
+ * with 100k keys), no recursion, and 1 KB less than musl's smoothsort.
+ */
+void
+sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	char *b = base;
+	size_t i, end;
+
+	for (i = n / 2; i-- > 0;) {
+		sort_sift(b, i, n, size, cmp);
+	}
+	for (end = n; end-- > 1;) {
+		sort_swap(b, b + end * size, size);
+		sort_sift(b, 0, end, size, cmp);
+	}
+}

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,9 +35,6 @@ log_init(int where, const char *file, int verbose)
 	log_where = where;
 	log_file = file;
 	log_verb = verbose;
-	if (where == LOG_TO_SYSLOG) {
-		openlog("onega", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	}
 	log_reopen();
 }
 
@@ -48,13 +47,31 @@ log_verbose(void)
 void
 log_reopen(void)
 {
+	struct sockaddr_un sun = { .sun_family = AF_UNIX,
+	    .sun_path = "/dev/log" };
 	int fd;
 
-	if (log_where != LOG_TO_FILE && log_where != LOG_TO_KMSG) {
+	if (log_where == LOG_TO_SYSLOG) {
+		/*
+		 * Our own datagram to /dev/log rather than syslog(3): musl's
+		 * pulls in strftime for a timestamp the daemon adds anyway.
+		 */
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
+		if (fd == -1 || connect(fd, (struct sockaddr *)&sun,
+		    sizeof(sun)) == -1) {
+			if (fd != -1) {
+				close(fd);
+			}
+			return;		/* no syslog daemon: keep what we had */
+		}
+	} else if (log_where != LOG_TO_FILE && log_where != LOG_TO_KMSG) {
 		return;
+	} else {
+		fd = open(log_where == LOG_TO_KMSG ? "/dev/kmsg" : log_file,
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK,
+		    0640);
 	}
-	fd = open(log_where == LOG_TO_KMSG ? "/dev/kmsg" : log_file,
-	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
 	if (fd == -1) {
 		return;		/* keep the old one */
 	}
@@ -73,10 +90,9 @@ log_emit(int prio, const char *line)
 	int n;
 
 	if (log_where == LOG_TO_SYSLOG) {
-		syslog(prio, "%s", line);
-		return;
-	}
-	if (log_where == LOG_TO_KMSG) {
+		n = snprintf(out, sizeof(out), "<%d>onega[%d]: %s",
+		    LOG_DAEMON | prio, (int)getpid(), line);
+	} else if (log_where == LOG_TO_KMSG) {
 		n = snprintf(out, sizeof(out), "<%d>onega: %s\n", prio, line);
 	} else if (log_where == LOG_TO_FILE) {
 		clock_gettime(CLOCK_REALTIME, &ts);

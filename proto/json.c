@@ -435,12 +435,22 @@ next_number(struct numwalk *w, const char **t, size_t *len)
 		char c = w->s[w->i];
 
 		if (c == '"') {
-			for (w->i++; w->i < w->n && w->s[w->i] != '"'; w->i++) {
-				if (w->s[w->i] == '\\') {
-					w->i++;
+			/* memchr to the closing quote: an even run of
+			 * backslashes before a quote does not escape it */
+			const char *p = w->s + w->i + 1, *e = w->s + w->n, *q;
+			size_t k;
+
+			while ((q = memchr(p, '"', e - p)) != NULL) {
+				for (k = 0; q - k > p && q[-1 - (long)k] == '\\';
+				    k++) {
+					;
 				}
+				if (k % 2 == 0) {
+					break;
+				}
+				p = q + 1;
 			}
-			w->i++;
+			w->i = q != NULL ? (size_t)(q - w->s) + 1 : w->n;
 			continue;
 		}
 		if (c == '-' || (c >= '0' && c <= '9')) {
@@ -528,7 +538,7 @@ obj_dup(const cJSON *v)
 	for (i = 0, a = v->child; a != NULL; a = a->next) {
 		tab[i++] = a;
 	}
-	qsort(tab, n, sizeof(*tab), cmp_name);
+	sort(tab, n, sizeof(*tab), cmp_name);
 	for (i = 1; i < n && !dup; i++) {
 		dup = cmp_name(&tab[i - 1], &tab[i]) == 0;
 	}

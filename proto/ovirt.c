@@ -483,7 +483,7 @@ set_cpus(int64_t n)
 		log_warnx("ovirt: set-number-of-cpus: %s", e.msg);
 		return;
 	}
-	qsort(v, nv, sizeof(*v), vcpu_cmp);
+	sort(v, nv, sizeof(*v), vcpu_cmp);
 	for (i = 0; i < nv; i++) {
 		on += v[i].online != 0;
 	}

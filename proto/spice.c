@@ -14,6 +14,7 @@
 
 #include "../agent.h"
 #include "../verbs/display.h"
+#include "../verbs/verbs.h"
 #include "../verbs/uinput.h"
 #include "ctl.h"
 #include "spice.h"
@@ -172,9 +173,9 @@ desk_size(uint32_t *w, uint32_t *h)
 	if (*w && *h) {
 		return;
 	}
-	if ((d != NULL && sscanf(d, "%ux%u", w, h) == 2) ||
+	if ((d != NULL && vscan(d, "%ux%u", w, h) == 2) ||
 	    (vread_line(vpath("/sys/class/graphics/fb0/virtual_size"), fb,
-	    sizeof(fb)) == 0 && sscanf(fb, "%u,%u", w, h) == 2)) {
+	    sizeof(fb)) == 0 && vscan(fb, "%u,%u", w, h) == 2)) {
 		if (*w && *h) {
 			return;
 		}

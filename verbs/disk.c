@@ -18,6 +18,7 @@
 
 #include "disk.h"
 #include "slurp.h"
+#include "verbs.h"
 #include "dsys.h"
 
 #define DISK_DEPTH_MAX	8		/* dm on dm on md ...: enough */
@@ -584,7 +585,7 @@ stat_line(const char *line, struct disk_stat *s)
 
 	memset(s, 0, sizeof(*s));
 	memset(x, 0, sizeof(x));
-	k = sscanf(line, "%u %u %63s %llu %llu %llu %llu %llu %llu %llu %llu "
+	k = vscan(line, "%u %u %63s %llu %llu %llu %llu %llu %llu %llu %llu "
 	    "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &s->major,
 	    &s->minor, s->name, &x[0], &x[1], &x[2], &x[3], &x[4], &x[5],
 	    &x[6], &x[7], &x[8], &x[9], &x[10], &x[11], &x[12], &x[13],

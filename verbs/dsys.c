@@ -21,6 +21,7 @@
 
 #include "disk.h"
 #include "dsys.h"
+#include "verbs.h"
 
 #define DISK_HOSTS_MAX	8		/* qemu-ga build_hosts(): hosts[8] */
 #define DISK_SERIAL_CACHE 32		/* virtio serials remembered */
@@ -286,7 +287,7 @@ hosts(const char *syspath, const char *host, int ata, unsigned *h, int max)
 		return -1;
 	}
 	while (k < max && (de = readdir(d)) != NULL) {
-		if (sscanf(de->d_name, ata ? "ata%u" : "host%u", &h[k]) == 1) {
+		if (vscan(de->d_name, ata ? "ata%u" : "host%u", &h[k]) == 1) {
 			k++;
 		}
 	}
@@ -321,7 +322,7 @@ pci_controller(const char *syspath, struct disk_addr *a, char *drv,
 	unsigned	 pci[4];
 	int		 len, i;
 
-	if (p == NULL || sscanf(p + 12, "%*x:%*x/%x:%x:%x.%x%n", &pci[0],
+	if (p == NULL || vscan(p + 12, "%*x:%*x/%x:%x:%x.%x%n", &pci[0],
 	    &pci[1], &pci[2], &pci[3], &len) < 4) {
 		return -1;
 	}
@@ -333,7 +334,7 @@ pci_controller(const char *syspath, struct disk_addr *a, char *drv,
 				}
 			}
 		}
-		if (sscanf(p, "/%x:%x:%x.%x%n", &pci[0], &pci[1], &pci[2],
+		if (vscan(p, "/%x:%x:%x.%x%n", &pci[0], &pci[1], &pci[2],
 		    &pci[3], &len) != 4) {
 			return -1;
 		}
@@ -360,7 +361,7 @@ pci_addr(const char *syspath, struct disk_addr *a)
 		return -1;
 	}
 	p = strstr(syspath, "/target");
-	if (p != NULL && sscanf(p + 7, "%*u:%*u:%*u/%*u:%u:%u:%u", &tgt[0],
+	if (p != NULL && vscan(p + 7, "%*u:%*u:%*u/%*u:%u:%u:%u", &tgt[0],
 	    &tgt[1], &tgt[2]) == 3) {
 		has_tgt = 1;
 	}
@@ -370,7 +371,7 @@ pci_addr(const char *syspath, struct disk_addr *a)
 	} else if ((p = strstr(syspath, "/host")) != NULL) {
 		q = p + 5;
 	}
-	if (p != NULL && sscanf(q, "%u", &host) == 1) {
+	if (p != NULL && vscan(q, "%u", &host) == 1) {
 		has_host = 1;
 		if ((nh = hosts(syspath, p, ata, h, DISK_HOSTS_MAX)) < 0) {
 			return -1;
@@ -413,7 +414,7 @@ mmio_addr(const char *syspath, struct disk_addr *a)
 	const char	*p = strstr(syspath, "/target");
 	unsigned	 tgt[3];
 
-	if (p != NULL && sscanf(p + 7, "%*u:%*u:%*u/%*u:%u:%u:%u", &tgt[0],
+	if (p != NULL && vscan(p + 7, "%*u:%*u:%*u/%*u:%u:%u:%u", &tgt[0],
 	    &tgt[1], &tgt[2]) == 3) {
 		a->bus_type = DISK_BUS_SCSI;
 		a->bus = (int)tgt[0];
@@ -432,7 +433,7 @@ ccw_addr(const char *syspath, struct disk_addr *a)
 	const char	*p = strstr(syspath, "/devices/css");
 	unsigned	 cssid, ssid, subchno, devno;
 
-	if (p == NULL || sscanf(p + 12, "%*x/%x.%x.%x/%*x.%*x.%x/", &cssid,
+	if (p == NULL || vscan(p + 12, "%*x/%x.%x.%x/%*x.%*x.%x/", &cssid,
 	    &ssid, &subchno, &devno) < 4 || strstr(p, "/virtio") == NULL) {
 		return -1;
 	}

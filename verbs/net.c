@@ -591,7 +591,7 @@ route4(const char *line, struct net_route *r)
 	int		refcnt, use, metric, mtu, win, irtt;
 
 	memset(r, 0, sizeof(*r));
-	if (sscanf(line, "%16s %X %X %X %d %d %d %X %d %d %d", r->iface, &dst,
+	if (vscan(line, "%16s %X %X %X %d %d %d %X %d %d %d", r->iface, &dst,
 	    &gw, &flags, &refcnt, &use, &metric, &mask, &mtu, &win,
 	    &irtt) != 11) {
 		return -1;
@@ -617,7 +617,7 @@ route6(const char *line, struct net_route *r)
 	unsigned	dlen, slen, metric, refcnt, use, flags;
 
 	memset(r, 0, sizeof(*r));
-	if (sscanf(line, "%32s %x %32s %x %32s %x %x %x %x %16s", dst, &dlen,
+	if (vscan(line, "%32s %x %32s %x %32s %x %x %x %x %16s", dst, &dlen,
 	    src, &slen, hop, &metric, &refcnt, &use, &flags, r->iface) != 10 ||
 	    v6_text(dst, r->destination, sizeof(r->destination)) == -1) {
 		return -1;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "session.h"
+#include "verbs.h"
 
 struct tool {
 	session_done_fn	*done;
@@ -91,25 +92,23 @@ session_is_active(const char *path)
 int
 session_active_id(char *id, size_t size)
 {
-	struct dirent **ents;
-	char path[512];
+	char path[512], **ents;
 	int n, i, found = -1;
 
-	n = scandir(vpath(SESSION_DIR), &ents, NULL, alphasort);
+	n = vnames(vpath(SESSION_DIR), &ents);
 	for (i = 0; i < n; i++) {
-		if (found == -1 && ents[i]->d_name[0] != '.' &&
-		    strchr(ents[i]->d_name, '.') == NULL) {
+		if (found == -1 && ents[i][0] != '.' &&
+		    strchr(ents[i], '.') == NULL) {
 			snprintf(path, sizeof(path), "%s/%s",
-			    vpath(SESSION_DIR), ents[i]->d_name);
+			    vpath(SESSION_DIR), ents[i]);
 			if (session_is_active(path)) {
-				snprintf(id, size, "%s", ents[i]->d_name);
+				snprintf(id, size, "%s", ents[i]);
 				found = 0;
 			}
 		}
-		free(ents[i]);
 	}
 	if (n >= 0) {
-		free(ents);
+		vnames_free(ents, n);
 	}
 	return found;
 }
@@ -153,33 +152,31 @@ static void	hooks_next(void);
 static void
 hooks_list(struct hookreq *r)
 {
-	struct dirent **ents;
 	struct stat st;
-	char path[1024], **nv;
+	char path[1024], **nv, **ents;
 	int n, k;
 
 	r->listed = 1;
 	snprintf(path, sizeof(path), "%s/%s", r->dir, r->type);
-	if ((n = scandir(path, &ents, NULL, alphasort)) == -1) {
+	if ((n = vnames(path, &ents)) == -1) {
 		log_info("ovirt: hooks %s: %s", path, strerror(errno));
 		return;
 	}
 	for (k = 0; k < n; k++) {
 		snprintf(path, sizeof(path), "%s/%s/%s", r->dir, r->type,
-		    ents[k]->d_name);
-		if (ents[k]->d_name[0] != '.' && stat(path, &st) == 0 &&
+		    ents[k]);
+		if (ents[k][0] != '.' && stat(path, &st) == 0 &&
 		    S_ISREG(st.st_mode) && access(path, X_OK) == 0 &&
 		    (nv = realloc(r->files, (r->n + 1) * sizeof(*nv))) != NULL) {
 			r->files = nv;
 			if ((r->files[r->n] = strdup(path)) != NULL) {
 				r->n++;
 			}
-		} else if (ents[k]->d_name[0] != '.') {
+		} else if (ents[k][0] != '.') {
 			log_info("ovirt: hook %s is no executable file", path);
 		}
-		free(ents[k]);
 	}
-	free(ents);
+	vnames_free(ents, n);
 }
 
 static void

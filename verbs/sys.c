@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sys.h"
+#include "verbs.h"
 
 #define SYS_LINE_MAX	4096		/* longest os-release line we keep */
 
@@ -508,7 +509,7 @@ sys_load(struct sys_load *l, struct verr *e)
 	if (vread_line(vpath("/proc/loadavg"), line, sizeof(line)) == -1) {
 		return verr_set(e, errno, "cannot read /proc/loadavg");
 	}
-	if (sscanf(line, "%lf %lf %lf", &l->avg[0], &l->avg[1],
+	if (vscan(line, "%lf %lf %lf", &l->avg[0], &l->avg[1],
 	    &l->avg[2]) != 3) {
 		return verr_set(e, EINVAL, "cannot parse /proc/loadavg");
 	}
@@ -525,7 +526,7 @@ cpustat_line(const char *line, long tck, struct sys_cpustat *c)
 		return -1;	/* "cpu  ..." is the total: skipped */
 	}
 	memset(x, 0, sizeof(x));
-	k = sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu %llu "
+	k = vscan(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu %llu "
 	    "%llu", &cpu, &x[0], &x[1], &x[2], &x[3], &x[4], &x[5], &x[6],
 	    &x[7], &x[8], &x[9]);
 	if (k < 5 || cpu < 0) {
@@ -618,7 +619,7 @@ sys_meminfo(struct sys_meminfo *m, struct verr *e)
 		    strerror(errno));
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "%63s %llu", key, &kb) != 2) {
+		if (vscan(line, "%63s %llu", key, &kb) != 2) {
 			continue;
 		}
 		for (i = 0; i < nitems(keys); i++) {
@@ -650,7 +651,7 @@ sys_vmstat(struct sys_vmstat *s, struct verr *e)
 		    strerror(errno));
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "%63s %llu", key, &val) != 2) {
+		if (vscan(line, "%63s %llu", key, &val) != 2) {
 			continue;
 		}
 		if (strcmp(key, "pswpin") == 0) {

@@ -110,7 +110,7 @@ users_list(struct users_login **v, size_t *n, struct verr *e)
 	}
 	close(fd);
 	if (*n > 0) {
-		qsort(*v, *n, sizeof(**v), cmp_login);
+		sort(*v, *n, sizeof(**v), cmp_login);
 		*n = uniq(*v, *n);
 	}
 	return 0;

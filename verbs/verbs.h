@@ -21,5 +21,10 @@ int	vread_line(const char *path, char *buf, size_t max);
 int	vread_u64(const char *path, uint64_t *);
 /* fnmatch(pat, name, 0) for ASCII names: * ? [set] */
 int	vglob(const char *pat, const char *name);
+/* Sorted entry names of a directory, without . and .. (-1: error). */
+int	vnames(const char *dir, char ***);
+void	vnames_free(char **, int);
+/* sscanf for /proc and sysfs lines: %d %u %x %llu %lf %Ns %n %* */
+int	vscan(const char *s, const char *fmt, ...);
 
 #endif

@@ -2,9 +2,12 @@
  * vpath.c: where collectors find /proc, /sys and /etc, and bounded file
  * reads.  VERBS_ROOT (or vroot_set) points them at a fakeroot in tests.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +177,171 @@ vglob(const char *pat, const char *name)
 		pat++;
 	}
 	return *pat == '\0';
+}
+
+/*
+ * vscan: the part of sscanf(3) the collectors use, on one line of /proc or
+ * sysfs text: %d %u %x %X %llu %lld %llx %lf %Ns %n, '*' to skip a field,
+ * whitespace matching any run of whitespace, other characters matching
+ * themselves.  Returns the fields stored, -1 if the input ended first.
+ * musl's vfscanf costs 4 KB of the static binary.
+ */
+int
+vscan(const char *s, const char *fmt, ...)
+{
+	const char *start = s;
+	unsigned long long u;
+	char *end;
+	va_list ap;
+	int n = 0, skip, ll, width;
+	double d;
+
+	va_start(ap, fmt);
+	for (; *fmt != '\0'; fmt++) {
+		if (isspace((unsigned char)*fmt)) {
+			while (isspace((unsigned char)*s)) {
+				s++;
+			}
+			continue;
+		}
+		if (*fmt != '%') {
+			if (*s != *fmt) {
+				break;
+			}
+			s++;
+			continue;
+		}
+		fmt++;
+		skip = *fmt == '*';
+		fmt += skip;
+		for (width = 0; isdigit((unsigned char)*fmt); fmt++) {
+			width = width * 10 + (*fmt - '0');
+		}
+		ll = 0;
+		while (*fmt == 'l') {
+			ll++;
+			fmt++;
+		}
+		if (*fmt == 'n') {
+			if (!skip) {
+				*va_arg(ap, int *) = (int)(s - start);
+			}
+			continue;
+		}
+		while (isspace((unsigned char)*s)) {
+			s++;
+		}
+		if (*s == '\0') {
+			n = n ? n : -1;
+			break;
+		}
+		if (*fmt == 's') {
+			size_t k = 0;
+			char *o = skip ? NULL : va_arg(ap, char *);
+
+			while (s[k] != '\0' && !isspace((unsigned char)s[k]) &&
+			    (width == 0 || (int)k < width)) {
+				if (o != NULL) {
+					o[k] = s[k];
+				}
+				k++;
+			}
+			if (o != NULL) {
+				o[k] = '\0';
+				n++;
+			}
+			s += k;
+			continue;
+		}
+		if (*fmt == 'f') {
+			d = strtod(s, &end);
+			if (end == s) {
+				break;
+			}
+			if (!skip) {
+				*va_arg(ap, double *) = d;
+				n++;
+			}
+			s = end;
+			continue;
+		}
+		if (*fmt != 'd' && *fmt != 'u' && *fmt != 'x' && *fmt != 'X') {
+			break;
+		}
+		u = *fmt == 'd' ? (unsigned long long)strtoll(s, &end, 10) :
+		    strtoull(s, &end, *fmt == 'u' ? 10 : 16);
+		if (end == s) {
+			break;
+		}
+		s = end;
+		if (skip) {
+			continue;
+		}
+		if (ll >= 2) {
+			*va_arg(ap, unsigned long long *) = u;
+		} else if (ll == 1) {
+			*va_arg(ap, unsigned long *) = (unsigned long)u;
+		} else {
+			*va_arg(ap, unsigned int *) = (unsigned int)u;
+		}
+		n++;
+	}
+	va_end(ap);
+	return n;
+}
+
+static int
+vnames_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The entry names of dir except "." and "..", sorted as alphasort does in
+ * the C locale: a malloc'ed array of malloc'ed strings (vnames_free), or
+ * -1.  scandir(3) would pull musl's qsort into the binary as well.
+ */
+int
+vnames(const char *dir, char ***out)
+{
+	struct dirent *de;
+	char **v = NULL, **nv;
+	size_t n = 0, cap = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0) {
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				break;
+			}
+			v = nv;
+		}
+		if ((v[n] = strdup(de->d_name)) == NULL) {
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	sort(v, n, sizeof(*v), vnames_cmp);
+	*out = v;
+	return (int)n;
+}
+
+void
+vnames_free(char **v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i]);
+	}
+	free(v);
 }
