@@ -606,6 +606,8 @@ main(int argc, char **argv)
 	setup_options();
 	log_init(log_target(opt.logfile), opt.logfile, opt.verbose);
 	sigfd = signals_init();
+	/* A marker from an earlier run: frozen, before anything is written. */
+	freeze_init();
 	chan_register(chans, nitems(chans));
 	for (i = 0; i < nitems(chans); i++) {
 		if (chans[i].enabled) {
@@ -621,7 +623,6 @@ main(int argc, char **argv)
 	if (opt.pidfile && (opt.daemonize || conf_get("general", "pidfile"))) {
 		pidfile_write();
 	}
-	freeze_init();		/* a marker from an earlier run: frozen */
 	log_info("onega %s started", ONEGA_VERSION);
 	loop(sigfd);
 	quit_flush();

@@ -35,6 +35,11 @@ struct ja_free {
 
 static struct ja_free	*ja_list[JA_CLASSES];
 static unsigned		 ja_count[JA_CLASSES];
+static unsigned char	*ja_big;	/* one large block kept for reuse */
+static size_t		 ja_bigsz;
+
+#define JA_BIG_MIN	(1u << 20)	/* a request's string: worth keeping */
+#define JA_BIG_MAX	(96u << 20)
 
 static void *
 ja_alloc(size_t n)
@@ -54,10 +59,20 @@ ja_alloc(size_t n)
 		p = (unsigned char *)ja_list[c];
 		ja_list[c] = ja_list[c]->next;
 		ja_count[c]--;
+	} else if (c == JA_CLASSES && ja_big != NULL && want <= ja_bigsz &&
+	    want >= ja_bigsz / 2) {
+		p = ja_big;		/* its pages are already mapped */
+		ja_big = NULL;
+		memcpy(p + 8, &ja_bigsz, sizeof(ja_bigsz));
+		p[0] = JA_BIG;
+		return p + JA_HDR;
 	} else if ((p = malloc(c < JA_CLASSES ? (32u << c) : want)) == NULL) {
 		return NULL;
 	}
 	p[0] = c < JA_CLASSES ? c : JA_BIG;
+	if (c == JA_CLASSES) {
+		memcpy(p + 8, &want, sizeof(want));
+	}
 	return p + JA_HDR;
 }
 
@@ -78,7 +93,25 @@ ja_release(void *q)
 		ja_count[c]++;
 		return;
 	}
+	if (c == JA_BIG && ja_big == NULL) {
+		size_t sz;
+
+		memcpy(&sz, p + 8, sizeof(sz));
+		if (sz >= JA_BIG_MIN && sz <= JA_BIG_MAX) {
+			ja_big = p;
+			ja_bigsz = sz;
+			return;
+		}
+	}
 	free(p);
+}
+
+/* The host went quiet: give the kept large block back. */
+void
+json_trim(void)
+{
+	free(ja_big);
+	ja_big = NULL;
 }
 
 __attribute__((constructor)) static void

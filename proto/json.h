@@ -16,6 +16,8 @@ struct buf;
 #define JSON_COMPACT	0	/* ":" and ",", UTF-8 passed through */
 
 int	json_write(struct buf *, const cJSON *, int);
+/* Release memory kept for reuse after large messages. */
+void	json_trim(void);
 
 cJSON	*json_int(int64_t);
 cJSON	*json_uint(uint64_t);

@@ -424,7 +424,15 @@ js_compact(struct jstream *js)
 {
 	size_t drop = js->in_msg && !js->skip ? js->mstart : js->pos;
 
-	buf_consume(&js->in, drop);
+	if (drop > 0 && drop == buf_size(&js->in) && !js->in_msg &&
+	    js->in.cap <= JS_KEEP_MAX) {
+		/* Emptied: keep the pages for the next large request (a
+		 * fresh page fault costs more than the copy); js_trim gives
+		 * them back once the host goes quiet. */
+		js->in.off = js->in.len = 0;
+	} else {
+		buf_consume(&js->in, drop);
+	}
 	js->pos -= drop;
 	js->mstart -= drop > js->mstart ? js->mstart : drop;
 	js->tstart -= drop > js->tstart ? js->tstart : drop;
@@ -545,3 +553,15 @@ js_next(struct jstream *js, const char **p, size_t *n)
 	js_compact(js);
 	return JS_NONE;
 }
+
+/* Give back memory kept after large messages, if nothing is pending. */
+void
+js_trim(struct jstream *js)
+{
+	if (buf_size(&js->in) == 0 && !js->in_msg) {
+		buf_reset(&js->in);
+		js->pos = js->mstart = js->tstart = 0;
+	}
+	buf_reset(&js->alt);
+}
+

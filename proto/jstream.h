@@ -13,6 +13,7 @@
 #define JS_MAX_SIZE	(64u << 20)	/* MAX_TOKEN_SIZE, json-streamer.c */
 #define JS_MAX_TOKENS	(2u << 20)	/* MAX_TOKEN_COUNT */
 #define JS_MAX_DEPTH	1024		/* MAX_NESTING */
+#define JS_KEEP_MAX	(128u << 20)	/* input buffer kept between messages */
 
 enum { JS_NONE, JS_MSG, JS_ERR };
 
@@ -41,6 +42,7 @@ void	js_init(struct jstream *);
 int	js_feed(struct jstream *, const char *, size_t);
 int	js_next(struct jstream *, const char **, size_t *);
 void	js_reset(struct jstream *);
+void	js_trim(struct jstream *);
 /* Bytes held (for tests and the memory bench). */
 size_t	js_held(const struct jstream *);
 

@@ -21,7 +21,10 @@ struct qga {
 	struct jstream	 js;
 	struct qga_req	*pending;	/* deferred, holds the input */
 	struct chan	*ch;
+	struct timer	 trim;		/* give kept memory back when idle */
 };
+
+#define QGA_TRIM_MS	2000		/* quiet time before memory goes back */
 
 static const struct qga_cmd *const areas[] = {
 	qga_core_cmds, qga_info_cmds, qga_file_cmds, qga_exec_cmds,
@@ -517,9 +520,22 @@ qga_open(struct chan *ch)
 }
 
 static void
+qga_trim(void *arg)
+{
+	struct qga *q = arg;
+
+	js_trim(&q->js);
+	json_trim();
+}
+
+static void
 qga_feed(struct chan *ch, const char *p, size_t n)
 {
 	struct qga *q = ch->ps;
+
+	if (n >= 65536 || q->js.in.cap > 65536) {
+		timer_set(&q->trim, QGA_TRIM_MS, qga_trim, q);
+	}
 
 	if (js_feed(&q->js, p, n) == -1) {
 		log_warn("qga: input");
