@@ -68,6 +68,21 @@ def wait_for(cond, timeout=10.0, what="condition"):
         delay = min(delay * 2, 0.05)
 
 
+def can_connect(path):
+    """True once a unix socket accepts connections (the file exists at
+    bind(), a moment before listen())."""
+    if not os.path.exists(path):
+        return False
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 class Client:
     """A qemu-ga client on a stream socket: one request, one reply line."""
 
@@ -187,16 +202,7 @@ class Agent:
             if self.p.poll() is not None:
                 raise RuntimeError("agent exited %s: %s" % (
                     self.p.returncode, self.stderr()))
-            if not os.path.exists(path):
-                return False
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                s.connect(path)
-                return True
-            except OSError:
-                return False
-            finally:
-                s.close()
+            return can_connect(path)
         wait_for(ready, timeout, path)
 
     def qga(self, timeout=10.0):

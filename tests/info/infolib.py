@@ -132,16 +132,7 @@ def agent(**kw):
 
 def wait_listening(path):
     """The socket file appears at bind(), a moment before listen()."""
-    def ok():
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return True
-        except OSError:
-            return False
-        finally:
-            s.close()
-    lib.wait_for(ok, 10, "listening " + path)
+    lib.wait_for(lambda: lib.can_connect(path), 10, "listening " + path)
 
 
 def jtype(v):
