@@ -98,8 +98,12 @@ static int
 timers_timeout(void)
 {
 	struct timer *t;
-	int64_t next = -1, now = now_ms();
+	int64_t next = -1, now;
 
+	if (timers == NULL) {
+		return -1;	/* nothing due: sleep until an fd is ready */
+	}
+	now = now_ms();
 	for (t = timers; t != NULL; t = t->next) {
 		if (next == -1 || t->when < next) {
 			next = t->when;
@@ -116,8 +120,12 @@ static void
 timers_run(void)
 {
 	struct timer *t;
-	int64_t now = now_ms();
+	int64_t now;
 
+	if (timers == NULL) {
+		return;
+	}
+	now = now_ms();
 	/* A callback may set or stop any timer: rescan after each one. */
 	for (;;) {
 		for (t = timers; t != NULL && t->when > now; t = t->next) {
