@@ -50,119 +50,6 @@ static const struct {
 
 static struct chan chans[nitems(chan_defs)];	/* bss, not file bytes */
 
-static struct timer	*timers;
-static struct watch	*watches;
-static struct watch	*pass_watch[MAX_POLLFD];
-
-/* ---- timers and watches ------------------------------------------------ */
-
-int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void
-timer_stop(struct timer *t)
-{
-	struct timer **pp;
-
-	if (!t->armed) {
-		return;
-	}
-	for (pp = &timers; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
-	}
-	t->armed = 0;
-}
-
-void
-timer_set(struct timer *t, int64_t ms, void (*fn)(void *), void *arg)
-{
-	timer_stop(t);
-	t->when = now_ms() + ms;
-	t->fn = fn;
-	t->arg = arg;
-	t->armed = 1;
-	t->next = timers;
-	timers = t;
-}
-
-static int
-timers_timeout(void)
-{
-	struct timer *t;
-	int64_t next = -1, now;
-
-	if (timers == NULL) {
-		return -1;	/* nothing due: sleep until an fd is ready */
-	}
-	now = now_ms();
-	for (t = timers; t != NULL; t = t->next) {
-		if (next == -1 || t->when < next) {
-			next = t->when;
-		}
-	}
-	if (next == -1) {
-		return -1;
-	}
-	return next <= now ? 0 : (next - now > 3600000 ? 3600000 :
-	    (int)(next - now));
-}
-
-static void
-timers_run(void)
-{
-	struct timer *t;
-	int64_t now;
-
-	if (timers == NULL) {
-		return;
-	}
-	now = now_ms();
-	/* A callback may set or stop any timer: rescan after each one. */
-	for (;;) {
-		for (t = timers; t != NULL && t->when > now; t = t->next) {
-			;
-		}
-		if (t == NULL) {
-			return;
-		}
-		timer_stop(t);
-		t->fn(t->arg);
-	}
-}
-
-void
-watch_add(struct watch *w)
-{
-	w->slot = -1;
-	w->next = watches;
-	watches = w;
-}
-
-void
-watch_del(struct watch *w)
-{
-	struct watch **pp;
-
-	for (pp = &watches; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	}
-	if (w->slot >= 0 && w->slot < MAX_POLLFD && pass_watch[w->slot] == w) {
-		pass_watch[w->slot] = NULL;
-	}
-	w->slot = -1;
-}
 
 /* ---- signals ----------------------------------------------------------- */
 
@@ -221,7 +108,6 @@ static void
 loop(int sigfd)
 {
 	struct pollfd pfd[MAX_POLLFD];
-	struct watch *w;
 	size_t i;
 	int n, r;
 
@@ -239,16 +125,7 @@ loop(int sigfd)
 		for (i = 0; i < nitems(chans); i++) {
 			chan_fill(&chans[i], pfd, &n);
 		}
-		for (w = watches; w != NULL && n < MAX_POLLFD; w = w->next) {
-			w->slot = -1;
-			if (w->fd < 0 || w->events == 0) {
-				continue;
-			}
-			w->slot = n;
-			pass_watch[n] = w;
-			pfd[n].fd = w->fd;
-			pfd[n++].events = w->events;
-		}
+		n = watch_fill(pfd, n, MAX_POLLFD);
 		r = poll(pfd, n, timers_timeout());
 		if (r == -1 && errno != EINTR) {
 			fatal("poll");
@@ -259,14 +136,7 @@ loop(int sigfd)
 		for (i = 0; r > 0 && i < nitems(chans); i++) {
 			chan_event(&chans[i], pfd);
 		}
-		for (i = 1; r > 0 && i < (size_t)n; i++) {
-			if (pass_watch[i] != NULL && pfd[i].revents &&
-			    pass_watch[i]->slot == (int)i) {
-				w = pass_watch[i];
-				w->fn(w, pfd[i].revents);
-			}
-		}
-		memset(pass_watch, 0, sizeof(pass_watch));
+		watch_dispatch(pfd, r > 0 ? n : 0);
 		timers_run();
 	}
 }

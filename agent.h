@@ -76,6 +76,9 @@ struct timer {
 int64_t	now_ms(void);
 void	timer_set(struct timer *, int64_t ms, void (*)(void *), void *);
 void	timer_stop(struct timer *);
+/* For the loop: ms to the nearest deadline (-1: none); run the due ones. */
+int	timers_timeout(void);
+void	timers_run(void);
 
 /* ---- watches (agent.c): any other fd the loop should poll -------------- */
 struct watch {
@@ -89,6 +92,10 @@ struct watch {
 
 void	watch_add(struct watch *);
 void	watch_del(struct watch *);
+/* For the loop: add watches to a pollfd set; call those with events. */
+struct pollfd;
+int	watch_fill(struct pollfd *, int, int);
+void	watch_dispatch(const struct pollfd *, int);
 
 /* ---- verbs' error record ------------------------------------------------ */
 struct verr {
