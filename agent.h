@@ -63,6 +63,8 @@ ssize_t	io_read(int, void *, size_t);
 ssize_t	io_write(int, const void *, size_t);
 int	io_nonblock(int);
 int	io_cloexec(int);
+struct sockaddr_un;
+int	io_unix_addr(struct sockaddr_un *, const char *);
 
 /* ---- timers (agent.c): absolute deadlines on CLOCK_MONOTONIC ----------- */
 struct timer {

@@ -7,6 +7,9 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -73,4 +76,18 @@ verr_set(struct verr *e, int err, const char *fmt, ...)
 	}
 	errno = err;
 	return -1;
+}
+
+/* A unix socket address for path; -1 (ENAMETOOLONG) if it does not fit. */
+int
+io_unix_addr(struct sockaddr_un *sun, const char *path)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
 }

@@ -469,10 +469,8 @@ cli_clipboard(int argc, char **argv)
 	if (cli_args(argc, argv, &o) == -1) {
 		return usage();
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", o.path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	if (io_unix_addr(&sa, o.path) == -1 ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
 		fprintf(stderr, "onega clipboard: %s: %s (is the agent "
 		    "running with [spice] enabled?)\n", o.path, strerror(errno));

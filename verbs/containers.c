@@ -113,11 +113,9 @@ containers_query(containers_fn *fn, void *arg)
 	if (access(path, F_OK) == -1) {
 		path = vpath(CONTAINERS_SOCK_HOST);
 	}
-	if (access(path, F_OK) == -1 ||
-	    strlen(path) >= sizeof(sa.sun_path)) {
+	if (access(path, F_OK) == -1 || io_unix_addr(&sa, path) == -1) {
 		return -1;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ==
 	    -1 && errno != EINPROGRESS && errno != EAGAIN)) {
