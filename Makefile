@@ -93,7 +93,8 @@ size: $(OUT)
 	    test $$s -le $(SIZE_MAX_BYTES)
 
 FUZZ_CC	?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(DEFS) $(INCS)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(DEFS) $(INCS) \
+	-DQGA_BIG_MIN=8
 FUZZERS	:= $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out agent.c,$(SRCS)) \
 	tests/unit/stubs.c) build/fuzz/obj/cJSON.o

@@ -37,11 +37,13 @@ const char *log_sample(const void *p, size_t n);
 /* ---- buf.c: the one buffer type --------------------------------------- */
 /*
  * Data lives in p[off .. len); cap is the allocation; max is a hard cap on
- * len - off (0 = none).  Growing past max fails with ENOBUFS.
+ * len - off (0 = none).  Growing past max fails with ENOBUFS.  An emptied
+ * buffer gives large memory back unless keep is set (then buf_reset does).
  */
 struct buf {
 	char	*p;
 	size_t	 off, len, cap, max;
+	int	 keep;
 };
 
 int	buf_reserve(struct buf *, size_t);	/* room for n more bytes */
@@ -63,6 +65,7 @@ ssize_t	io_read(int, void *, size_t);
 ssize_t	io_write(int, const void *, size_t);
 int	io_nonblock(int);
 int	io_cloexec(int);
+int	io_open(const char *, int, ...);	/* always O_CLOEXEC; one syscall */
 struct sockaddr_un;
 int	io_unix_addr(struct sockaddr_un *, const char *);
 
@@ -157,6 +160,8 @@ struct proto {
 	void		*(*open)(struct chan *);
 	/* A host is attached (client accepted, virtio host side opened). */
 	void		(*connect)(struct chan *);
+	/* Where to read to (NULL: a static buffer); feed gets that pointer. */
+	char		*(*space)(struct chan *, size_t *);
 	/* Bytes from the host.  Consume them all or buffer them. */
 	void		(*feed)(struct chan *, const char *, size_t);
 	/* The host went away: reset the framer.  The output queue is gone. */

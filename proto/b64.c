@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/types.h>
 
 #include "b64.h"
 
@@ -174,22 +175,14 @@ decode_slow(const unsigned char *s, size_t n, unsigned char *out,
 	return o;
 }
 
-B64_HOT unsigned char *
-b64_decode(const char *str, size_t n, size_t *outlen, int *bad)
+/* Whole groups of four alphabet characters; stops before any other. */
+B64_HOT static size_t
+groups(const unsigned char *s, size_t n, unsigned char *out, size_t *used)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	unsigned char *out, last[2] = { 0, 0 };
-	unsigned a, b, c, d, v = 0;
-	size_t i, j, o = 0;
-	int k = 0;
+	unsigned a, b, c, d, v;
+	size_t i, o = 0;
 
 	rank_init();
-	*bad = 0;
-	*outlen = 0;
-	if ((out = b64_alloc(n / 4 * 3 + 3)) == NULL) {
-		return NULL;
-	}
-	/* Fast path: whole groups of four plain characters. */
 	for (i = 0; i + 4 <= n; i += 4) {
 		a = rank[s[i]];
 		b = rank[s[i + 1]];
@@ -204,19 +197,56 @@ b64_decode(const char *str, size_t n, size_t *outlen, int *bad)
 		out[o + 2] = v;
 		o += 3;
 	}
+	*used = i;
+	return o;
+}
+
+size_t
+b64_decode_groups(const char *s, size_t n, unsigned char *out, size_t *used)
+{
+	return groups((const unsigned char *)s, n, out, used);
+}
+
+ssize_t
+b64_decode_to(const char *str, size_t n, unsigned char *out)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char last[2] = { 0, 0 };
+	unsigned v = 0;
+	size_t i, j, o;
+	int k = 0;
+
+	o = groups(s, n, out, &i);
 	/* QEMU checks the whole string before decoding anything. */
 	for (j = i; j < n; j++) {
 		if (rank[s[j]] == RANK_BAD) {
-			free(out);
-			*bad = 1;
-			return NULL;
+			return -1;
 		}
 	}
-	v = 0;
 	o += decode_slow(s + i, n - i, out + o, &v, &k, last);
+	return o;
+}
+
+unsigned char *
+b64_decode(const char *str, size_t n, size_t *outlen, int *bad)
+{
+	unsigned char *out;
+	ssize_t o;
+
+	*bad = 0;
+	*outlen = 0;
+	if ((out = b64_alloc(n / 4 * 3 + 3)) == NULL) {
+		return NULL;
+	}
+	if ((o = b64_decode_to(str, n, out)) == -1) {
+		free(out);
+		*bad = 1;
+		return NULL;
+	}
 	*outlen = o;
 	return out;
 }
+
 
 char *
 b64_raw_alloc(size_t n, unsigned char **in)

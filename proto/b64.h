@@ -8,6 +8,7 @@
 #define PROTO_B64_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include "cJSON.h"
 
 #define B64_BAD_CHARS	"Base64 data contains invalid characters"
@@ -23,6 +24,13 @@ void	b64_encode(char *dst, const unsigned char *src, size_t n);
  * its length in *out; NULL with *bad = 1 on an invalid character, or with
  * *bad = 0 when out of memory. */
 unsigned char *b64_decode(const char *s, size_t n, size_t *out, int *bad);
+/* The same into out (n / 4 * 3 + 3 bytes), which may be s itself: output
+ * never overtakes input.  The length, or -1 on an invalid character. */
+ssize_t	b64_decode_to(const char *s, size_t n, unsigned char *out);
+/* Only the leading whole groups of four alphabet characters: bytes out,
+ * and in *used the characters taken (b64_decode_to does the rest). */
+size_t	b64_decode_groups(const char *s, size_t n, unsigned char *out,
+	    size_t *used);
 
 /*
  * A raw cJSON node holding the JSON string "<base64>" built without extra

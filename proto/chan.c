@@ -178,12 +178,20 @@ static void
 chan_read(struct chan *ch)
 {
 	static char rb[65536];
-	size_t total = 0;
+	size_t total = 0, cap;
 	ssize_t n;
+	char *p;
 
 	while (ch->state == CH_UP && !ch->paused &&
 	    buf_size(&ch->out) < CHAN_HIWAT && total < CHAN_PASS) {
-		n = io_read(ch->fd, rb, sizeof(rb));
+		p = rb;
+		cap = sizeof(rb);
+		if (ch->proto->space != NULL &&
+		    (p = ch->proto->space(ch, &cap)) == NULL) {
+			p = rb;
+			cap = sizeof(rb);
+		}
+		n = io_read(ch->fd, p, cap);
 		if (n == 0) {
 			return;
 		}
@@ -207,12 +215,12 @@ chan_read(struct chan *ch)
 			return;
 		}
 		total += n;
-		ch->proto->feed(ch, rb, n);
+		ch->proto->feed(ch, p, n);
 		/*
 		 * A short read drained a socket or pipe; a virtio port is
 		 * read until EAGAIN every time (vm-testing.md 10).
 		 */
-		if ((size_t)n < sizeof(rb) && ch->lfd != -1) {
+		if ((size_t)n < cap && ch->lfd != -1) {
 			return;
 		}
 	}

@@ -29,6 +29,13 @@ struct jstream {
 	int		 in_msg;
 	int		 skip;		/* over a limit: drop to message end */
 	int		 squote;	/* message has '...' strings */
+	int		 strplain;	/* this "..." string: ASCII, no escapes */
+	/*
+	 * After JS_MSG: the longest plain "..." string of the message (ASCII,
+	 * no escapes) is p[big_off .. big_off + big_len); big_len 0 if none.
+	 * A large guest-file-write payload is decoded from here, in place.
+	 */
+	size_t		 big_off, big_len;
 	char		 quote;
 	int		 uleft;		/* hex digits left in \uXXXX */
 	int		 u8need;	/* UTF-8 continuation bytes expected */
@@ -40,9 +47,14 @@ struct jstream {
 
 void	js_init(struct jstream *);
 int	js_feed(struct jstream *, const char *, size_t);
+/* Room to read into directly (then js_feed that pointer: no copy). */
+char	*js_space(struct jstream *, size_t *);
 int	js_next(struct jstream *, const char **, size_t *);
 void	js_reset(struct jstream *);
 void	js_trim(struct jstream *);
+/* Inside a plain "..." string of an unfinished message: its text so far
+ * (valid until the next call), where it starts in the message; NULL if not. */
+const char *js_open_plain(const struct jstream *, size_t *off, size_t *len);
 /* Bytes held (for tests and the memory bench). */
 size_t	js_held(const struct jstream *);
 

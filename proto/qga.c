@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../agent.h"
+#include "b64.h"
 #include "jstream.h"
 #include "qga.h"
 
@@ -19,6 +20,15 @@
 
 struct qga {
 	struct jstream	 js;
+	/*
+	 * A large plain string is base64-decoded as it arrives, while the
+	 * host is still sending: at the end only its last bytes are left.
+	 */
+	struct buf	 dec;
+	size_t		 dec_off;	/* its offset in the message */
+	size_t		 dec_in;	/* characters decoded */
+	int		 dec_on;
+	int		 dec_stop;	/* not plain base64 groups: stopped */
 	struct qga_req	*pending;	/* deferred, holds the input */
 	struct chan	*ch;
 	struct timer	 trim;		/* give kept memory back when idle */
@@ -26,12 +36,14 @@ struct qga {
 
 #define QGA_TRIM_MS	2000		/* quiet time before memory goes back */
 
+static void	qga_trim(void *);
+
 static const struct qga_cmd *const areas[] = {
 	qga_core_cmds, qga_info_cmds, qga_file_cmds, qga_exec_cmds,
 	qga_fs_cmds, qga_power_cmds, qga_set_cmds, qga_ext_cmds,
 };
 
-static struct buf	 wbuf;		/* one reply being written */
+static struct buf	 wbuf = { .keep = 1 };	/* one reply being written */
 static void		 qga_process(struct qga *);
 
 /* ---- the command tables ------------------------------------------------- */
@@ -132,6 +144,11 @@ send_reply(struct qga_req *r, cJSON *resp)
 	    buf_append(&wbuf, "\n", 1) == -1) {
 		log_warnx("qga: reply too large for memory");
 	} else if (r->gen == r->ch->gen) {
+		if (buf_size(&wbuf) > 65536) {	/* its pages are kept */
+			struct qga *q = r->ch->ps;
+
+			timer_set(&q->trim, QGA_TRIM_MS, qga_trim, q);
+		}
 		chan_send_buf(r->ch, &wbuf);
 	} else {
 		log_debug("qga: host changed, reply to %s dropped",
@@ -267,6 +284,41 @@ qga_str(const struct qga_req *r, const char *name, const char *def)
 	const cJSON *v = qga_arg(r, name);
 
 	return cJSON_IsString(v) ? v->valuestring : def;
+}
+
+unsigned char *
+qga_b64(struct qga_req *r, const char *name, size_t *len, int *bad,
+    unsigned char **own)
+{
+	const cJSON *v = qga_arg(r, name);
+	const char *s = cJSON_IsString(v) ? v->valuestring : "";
+	unsigned char *out;
+	ssize_t got;
+
+	*own = NULL;
+	*bad = 0;
+	*len = 0;
+	if (v == NULL || v != r->big_node || !r->in_handler) {
+		return *own = b64_decode(s, strlen(s), len, bad);
+	}
+	if (r->pre != NULL && buf_reserve(r->pre, (r->big_len - r->pre_in) /
+	    4 * 3 + 4) == 0) {
+		out = (unsigned char *)buf_data(r->pre);
+		got = b64_decode_to(r->big + r->pre_in, r->big_len - r->pre_in,
+		    out + buf_size(r->pre));
+		if (got != -1) {
+			got += buf_size(r->pre);
+		}
+	} else {
+		out = (unsigned char *)r->big;	/* in place */
+		got = b64_decode_to(r->big, r->big_len, out);
+	}
+	if (got == -1) {
+		*bad = 1;
+		return NULL;
+	}
+	*len = got;
+	return out;
 }
 
 int
@@ -450,29 +502,106 @@ parse_error(struct qga *q, const char *desc)
 	qga_fail(&r, "%s", desc);
 }
 
+/*
+ * A large base64 argument (guest-file-write) is not copied into the cJSON
+ * tree: the message is parsed with a marker in its place, and the handler
+ * decodes straight from the input buffer.  Only when the marker turns up
+ * exactly once, as a direct argument of a QGA_BIG command; anything else
+ * is parsed whole, as usual.
+ */
+#ifndef QGA_BIG_MIN		/* the fuzz build makes it small */
+#define QGA_BIG_MIN	(64 * 1024)
+#endif
+#define BIG_MARK	"\\u0001onega\\u0002"
+#define BIG_VALUE	"\001onega\002"
+
+static size_t
+count_marks(const cJSON *j, const cJSON **at)
+{
+	size_t n = 0;
+
+	for (; j != NULL; j = j->next) {
+		if (j->string != NULL && strcmp(j->string, BIG_VALUE) == 0) {
+			n++;
+		}
+		if (cJSON_IsString(j) && strcmp(j->valuestring,
+		    BIG_VALUE) == 0) {
+			*at = j;
+			n++;
+		}
+		n += count_marks(j->child, at);
+	}
+	return n;
+}
+
+static cJSON *
+parse_big(struct qga *q, const char *p, size_t n, struct buf *t,
+    const cJSON **node)
+{
+	size_t off = q->js.big_off, len = q->js.big_len;
+	const cJSON *e, *a, *m;
+	const struct qga_cmd *c;
+	cJSON *msg;
+
+	if (len < QGA_BIG_MIN || off + len > n ||
+	    buf_append(t, p, off) == -1 ||
+	    buf_append(t, BIG_MARK, sizeof(BIG_MARK) - 1) == -1 ||
+	    buf_append(t, p + off + len, n - off - len) == -1 ||
+	    (msg = cJSON_ParseWithLength(buf_data(t), buf_size(t))) == NULL) {
+		return NULL;
+	}
+	*node = NULL;
+	e = cJSON_GetObjectItemCaseSensitive(msg, "execute");
+	a = cJSON_GetObjectItemCaseSensitive(msg, "arguments");
+	if (cJSON_IsString(e) && cJSON_IsObject(a) &&
+	    (c = qga_lookup(e->valuestring)) != NULL && (c->flags & QGA_BIG) &&
+	    count_marks(msg, node) == 1) {
+		for (m = a->child; m != NULL; m = m->next) {
+			if (m == *node) {
+				return msg;
+			}
+		}
+	}
+	cJSON_Delete(msg);
+	return NULL;
+}
+
 static void
 handle(struct qga *q, const char *p, size_t n)
 {
 	struct qga_req *r;
 	const char *end = NULL;
+	const cJSON *big = NULL;
+	struct buf cut = { 0 };
 	cJSON *msg;
 
-	msg = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+	if ((msg = parse_big(q, p, n, &cut, &big)) == NULL) {
+		big = NULL;
+		msg = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+	}
 	if (msg == NULL) {
+		buf_reset(&cut);
 		parse_error(q, "JSON parse error, expecting value");
 		return;
 	}
 	if (json_has_dup_keys(msg)) {
+		buf_reset(&cut);
 		cJSON_Delete(msg);
 		parse_error(q, "JSON parse error, duplicate key");
 		return;
 	}
 	if (!cJSON_IsObject(msg)) {
+		buf_reset(&cut);
 		cJSON_Delete(msg);
 		parse_error(q, "QMP input must be a JSON object");
 		return;
 	}
-	json_keep_numbers(msg, p, n);
+	if (big != NULL) {
+		json_keep_numbers(msg, buf_data(&cut), buf_size(&cut));
+	} else {
+		json_keep_numbers(msg, p, n);
+	}
+	buf_reset(&cut);
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		cJSON_Delete(msg);
 		parse_error(q, "out of memory");
@@ -481,9 +610,61 @@ handle(struct qga *q, const char *p, size_t n)
 	r->ch = q->ch;
 	r->gen = q->ch->gen;
 	r->msg = msg;
+	if (big != NULL && p == buf_data(&q->js.in) + q->js.mstart) {
+		r->big_node = big;
+		r->big = buf_data(&q->js.in) + q->js.mstart + q->js.big_off;
+		r->big_len = q->js.big_len;
+		if (q->dec_on && q->dec_off == q->js.big_off &&
+		    q->dec_in <= r->big_len && q->dec.off == 0) {
+			r->pre = &q->dec;
+			r->pre_in = q->dec_in;
+		}
+	}
 	dispatch(q, r);
 	if (r->answered) {
 		req_free(r);
+	}
+}
+
+#define DEC_STEP	(64 * 1024)	/* decode ahead in steps this big */
+
+static void
+dec_clear(struct qga *q)
+{
+	q->dec_on = q->dec_stop = 0;
+	q->dec_in = 0;
+	q->dec.off = q->dec.len = 0;	/* kept until qga_trim */
+}
+
+/* Decode what has arrived of a large plain string (QGA_BIG payloads). */
+static void
+predecode(struct qga *q)
+{
+	size_t off, len, n, used, got;
+	const char *s = js_open_plain(&q->js, &off, &len);
+
+	if (s == NULL || len < QGA_BIG_MIN) {
+		return;
+	}
+	if (!q->dec_on || q->dec_off != off) {
+		dec_clear(q);
+		q->dec_on = 1;
+		q->dec_off = off;
+	}
+	n = (len - q->dec_in) & ~(size_t)3;
+	if (q->dec_stop || n < DEC_STEP) {
+		return;
+	}
+	if (buf_reserve(&q->dec, n / 4 * 3 + 4) == -1) {
+		q->dec_stop = 1;
+		return;
+	}
+	got = b64_decode_groups(s + q->dec_in, n,
+	    (unsigned char *)buf_data(&q->dec) + buf_size(&q->dec), &used);
+	q->dec.len += got;
+	q->dec_in += used;
+	if (used < n) {
+		q->dec_stop = 1;	/* '=' or worse: the rest at the end */
 	}
 }
 
@@ -501,6 +682,10 @@ qga_process(struct qga *q)
 		} else {
 			handle(q, p, n);
 		}
+		dec_clear(q);
+	}
+	if (q->pending == NULL) {
+		predecode(q);
 	}
 }
 
@@ -516,6 +701,7 @@ qga_open(struct chan *ch)
 	}
 	js_init(&q->js);
 	q->ch = ch;
+	ch->out.keep = 1;	/* large replies: pages reused, qga_trim frees */
 	return q;
 }
 
@@ -526,6 +712,21 @@ qga_trim(void *arg)
 
 	js_trim(&q->js);
 	json_trim();
+	buf_reset(&wbuf);
+	if (buf_size(&q->ch->out) == 0) {
+		buf_reset(&q->ch->out);
+	}
+	if (!q->dec_on) {
+		buf_reset(&q->dec);
+	}
+}
+
+static char *
+qga_space(struct chan *ch, size_t *n)
+{
+	struct qga *q = ch->ps;
+
+	return js_space(&q->js, n);
 }
 
 static void
@@ -552,6 +753,7 @@ qga_disconnect(struct chan *ch)
 	struct qga *q = ch->ps;
 
 	js_reset(&q->js);
+	dec_clear(q);
 	if (q->pending != NULL) {
 		chan_pause(ch, 1);	/* its answer is dropped: gen changed */
 	}
@@ -571,6 +773,7 @@ const struct proto qga_proto = {
 	.name = "qemu-ga",
 	.open = qga_open,
 	.connect = qga_connect,
+	.space = qga_space,
 	.feed = qga_feed,
 	.disconnect = qga_disconnect,
 };

@@ -38,6 +38,7 @@ typedef void qga_fn(struct qga_req *);
 
 #define QGA_NO_SUCCESS_RESPONSE	0x1	/* guest-shutdown, guest-suspend-* */
 #define QGA_FREEZE_SAFE		0x2	/* allowed while frozen (4.3) */
+#define QGA_BIG			0x4	/* big string args read with qga_strn */
 
 struct qga_cmd {
 	const char		*name;
@@ -57,6 +58,12 @@ struct qga_req {
 	int			 answered;
 	int			 deferred;
 	int			 in_handler;
+	/* A big plain string argument left in the input (QGA_BIG). */
+	const cJSON		*big_node;
+	char			*big;
+	size_t			 big_len;
+	struct buf		*pre;		/* decoded as it arrived */
+	size_t			 pre_in;	/* characters of big in pre */
 };
 
 /* Answers: exactly one per request. ret NULL means {}. */
@@ -81,6 +88,14 @@ int64_t	qga_int(const struct qga_req *, const char *, int64_t);
 uint64_t qga_uint(const struct qga_req *, const char *, uint64_t);
 double	qga_num(const struct qga_req *, const char *, double);
 const char *qga_str(const struct qga_req *, const char *, const char *);
+/*
+ * A base64 string argument decoded (QEMU's rules, b64.h): its bytes and
+ * length, or NULL with *bad set (invalid character) or not (no memory).
+ * free(*own) afterwards.  For QGA_BIG commands a large argument is decoded
+ * as it arrives and where it arrives, never copied.
+ */
+unsigned char *qga_b64(struct qga_req *, const char *, size_t *, int *,
+	    unsigned char **);
 int	qga_bool(const struct qga_req *, const char *, int);
 
 /* Command lookup, for the command filter and guest-info. */

@@ -90,8 +90,7 @@ static void
 file_write_cmd(struct qga_req *r)
 {
 	int64_t h = qga_int(r, "handle", 0), count;
-	const char *b64 = qga_str(r, "buf-b64", "");
-	unsigned char *data;
+	unsigned char *data, *own;
 	struct verr e;
 	size_t len, done;
 	cJSON *ret;
@@ -101,23 +100,23 @@ file_write_cmd(struct qga_req *r)
 		qga_fail(r, "handle '%" PRId64 "' has not been found", h);
 		return;
 	}
-	if ((data = b64_decode(b64, strlen(b64), &len, &bad)) == NULL) {
+	if ((data = qga_b64(r, "buf-b64", &len, &bad, &own)) == NULL) {
 		qga_fail(r, "%s", bad ? B64_BAD_CHARS : "out of memory");
 		return;
 	}
 	count = qga_int(r, "count", (int64_t)len);
 	if (count < 0 || (uint64_t)count > len) {
-		free(data);
+		free(own);
 		qga_fail(r, "value '%" PRId64 "' is invalid for argument count",
 		    count);
 		return;
 	}
 	if (file_write(h, data, count, &done, &e) == -1) {
-		free(data);
+		free(own);
 		qga_fail_verr(r, &e);
 		return;
 	}
-	free(data);
+	free(own);
 	ret = cJSON_CreateObject();
 	json_add_int(ret, "count", done);
 	json_add_bool(ret, "eof", 0);
@@ -233,7 +232,7 @@ const struct qga_cmd qga_file_cmds[] = {
 	{ "guest-file-open", file_open_cmd, open_args, 0 },
 	{ "guest-file-close", file_close_cmd, handle_args, 0 },
 	{ "guest-file-read", file_read_cmd, read_args, 0 },
-	{ "guest-file-write", file_write_cmd, write_args, 0 },
+	{ "guest-file-write", file_write_cmd, write_args, QGA_BIG },
 	{ "guest-file-seek", file_seek_cmd, seek_args, 0 },
 	{ "guest-file-flush", file_flush_cmd, handle_args, 0 },
 	{ NULL, NULL, NULL, 0 }

@@ -20,6 +20,9 @@ SEEDS = [
     b"{'execute':'guest-sync','arguments':{'id':-1},'id':[1,{}]}",
     b'{"__name__":"refresh","apiVersion":3}\n',
     b"\x01\x00\x00\x00\x10\x00\x00\x00",
+    # over the fuzz build's QGA_BIG_MIN: the in-place payload path
+    b'{"execute":"guest-file-write","arguments":{"handle":1000,'
+    b'"buf-b64":"QUJDREVGR0hJSktMTU5P"},"id":"\\u0001onega\\u0002"}',
 ]
 r = subprocess.run(["make", "-s", "fuzz"], cwd=lib.ROOT, capture_output=True,
                    text=True)

@@ -82,5 +82,45 @@ main(void)
 	out[B64_LEN(10) + 2] = '\0';
 	ok("b64 in-place short read", strcmp(node->valuestring, out) == 0);
 	cJSON_Delete(node);
+
+	/* Decoding over its own input (guest-file-write's big payloads). */
+	good = 1;
+	for (len = 0; len <= sizeof(src); len++) {
+		ssize_t got;
+
+		b64_encode(out, src, len);
+		got = b64_decode_to(out, B64_LEN(len), (unsigned char *)out);
+		good &= got == (ssize_t)len && memcmp(out, src, len) == 0;
+	}
+	ok("b64 decode in place at every length 0-300", good);
+	strcpy(out, "Zm9v\nYmFy\nYg");
+	ok("b64 decode in place: newlines, unfinished group",
+	    b64_decode_to(out, strlen(out), (unsigned char *)out) == 6 &&
+	    memcmp(out, "foobar", 6) == 0);
+	strcpy(out, "Zm9vYmFyZm9vYmFy*A==");
+	ok("b64 decode in place: invalid character at the end",
+	    b64_decode_to(out, strlen(out), (unsigned char *)out) == -1);
+	/* In two steps, as guest-file-write does while a payload arrives. */
+	{
+		static const char *const two[] = { "Zm9vYmFyZm9v", "Zm9vYg==Zm9v",
+		    "Zm9v\nYmFy", "QUJD=QUJD", "Zm9vYmFy" };
+		unsigned char a1[64], a2[64];
+		size_t used, cut;
+		ssize_t w1, w2;
+
+		good = 1;
+		for (i = 0; i < 5; i++) {
+			for (cut = 0; cut <= strlen(two[i]); cut++) {
+				n = b64_decode_groups(two[i], cut, a1, &used);
+				w1 = b64_decode_to(two[i] + used,
+				    strlen(two[i]) - used, a1 + n);
+				w2 = b64_decode_to(two[i], strlen(two[i]), a2);
+				good &= used % 4 == 0 && used <= cut &&
+				    (w1 == -1 ? w2 == -1 : (ssize_t)n + w1 == w2 &&
+				    memcmp(a1, a2, w2) == 0);
+			}
+		}
+		ok("b64 groups then the rest == all at once", good);
+	}
 	return failed;
 }

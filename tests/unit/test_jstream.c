@@ -17,6 +17,7 @@ struct ev {
 	int	n;
 	int	type[MAXEV];
 	char	*text[MAXEV];
+	size_t	big_off[MAXEV], big_len[MAXEV];	/* longest plain string */
 };
 
 static void
@@ -41,12 +42,18 @@ drain(struct jstream *js, struct ev *e)
 		if (e->n < MAXEV) {
 			e->type[e->n] = t;
 			e->text[e->n] = strndup(p, n > 200 ? 200 : n);
+			e->big_off[e->n] = t == JS_MSG ? js->big_off : 0;
+			e->big_len[e->n] = t == JS_MSG ? js->big_len : 0;
+			if (e->big_len[e->n] == 0) {
+				e->big_off[e->n] = 0;
+			}
 		}
 		e->n++;
 	}
 }
 
-/* Feed in pieces of `step` bytes (0: whole; -1: split once at `at`). */
+/* Feed in pieces of `step` bytes (0: whole; -1: split once at `at`;
+ * -2: 7-byte pieces read in place through js_space). */
 static void
 run(const char *in, size_t len, long step, size_t at, struct ev *e)
 {
@@ -60,6 +67,21 @@ run(const char *in, size_t len, long step, size_t at, struct ev *e)
 		drain(&js, e);
 		js_feed(&js, in + at, len - at);
 		drain(&js, e);
+	} else if (step == -2) {
+		for (i = 0; i < len; i += k) {
+			size_t room;
+			char *sp = js_space(&js, &room);
+
+			k = len - i < 7 ? len - i : 7;
+			if (sp == NULL || room < 65536) {
+				printf("FAIL js_space: %zu bytes\n", room);
+				failed++;
+				break;
+			}
+			memcpy(sp, in + i, k);
+			js_feed(&js, sp, k);
+			drain(&js, e);
+		}
 	} else {
 		k = step == 0 ? len : (size_t)step;
 		for (i = 0; i < len; i += k) {
@@ -83,7 +105,9 @@ same(const struct ev *a, const struct ev *b)
 		return 0;
 	}
 	for (i = 0; i < a->n && i < MAXEV; i++) {
-		if (a->type[i] != b->type[i] || strcmp(a->text[i], b->text[i])) {
+		if (a->type[i] != b->type[i] || strcmp(a->text[i], b->text[i]) ||
+		    a->big_off[i] != b->big_off[i] ||
+		    a->big_len[i] != b->big_len[i]) {
 			return 0;
 		}
 	}
@@ -150,6 +174,16 @@ check(const char *name, const char *in, size_t len, const char *const *want)
 		ev_free(&e);
 	}
 	if (ok) {
+		run(in, len, -2, 0, &e);
+		if (!same(&whole, &e)) {
+			printf("FAIL %s: read in place (js_space)\n", name);
+			show("got", &e);
+			ok = 0;
+			failed++;
+		}
+		ev_free(&e);
+	}
+	if (ok) {
 		printf("PASS jstream %s\n", name);
 	}
 	ev_free(&whole);
@@ -171,6 +205,95 @@ repeat(const char *pre, int c, size_t n, const char *post, size_t *len)
 	memcpy(s + a + n, post, b + 1);
 	*len = a + n + b;
 	return s;
+}
+
+/* The longest plain "..." string of each message, and the 8-byte scan. */
+static void
+span_cases(void)
+{
+	static const struct {
+		const char	*name, *in;
+		const char	*want;	/* the span's text (NULL: none) */
+	} c[] = {
+		{ "span: longest plain value",
+		  "{\"a\":\"xy\",\"b\":\"ABCDEFGHIJKLMNOP\",\"c\":\"z\"}", "ABCDEFGHIJKLMNOP" },
+		{ "span: escapes and UTF-8 are not plain",
+		  "{\"a\":\"abc\",\"b\":\"ABCDEFGH\\/IJKLMNOP\","
+		  "\"c\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}", "abc" },
+		{ "span: single quotes: none",
+		  "{'a':'ABCDEFGHIJKLMNOP'}", NULL },
+		{ "span: a key counts too",
+		  "{\"ABCDEFGHIJKLMNOPQRSTUVWXYZ\":1}", "ABCDEFGHIJKLMNOPQRSTUVWXYZ" },
+		{ "span: empty strings", "{\"\":\"\"}", NULL },
+	};
+	struct ev e;
+	size_t i;
+	char name[80], msg[200];
+	const char *specials = "\"\\\x7f\x80\x01'";
+	size_t k, x;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const char *w[] = { msg, NULL };
+		size_t off = c[i].want ? strstr(c[i].in, c[i].want) - c[i].in : 0;
+		size_t len = c[i].want ? strlen(c[i].want) : 0;
+
+		snprintf(msg, sizeof(msg), "M:%s", c[i].in);
+		if (c[i].in[1] == '\'') {	/* rewritten to "..." */
+			snprintf(msg, sizeof(msg), "M:{\"a\":\"ABCDEFGHIJKLMNOP\"}");
+		}
+		check(c[i].name, c[i].in, strlen(c[i].in), w);
+		run(c[i].in, strlen(c[i].in), 0, 0, &e);
+		if (e.n == 1 && e.big_off[0] == off && e.big_len[0] == len) {
+			printf("PASS jstream %s: offset and length\n", c[i].name);
+		} else {
+			printf("FAIL jstream %s: got %zu+%zu\n", c[i].name,
+			    e.n ? e.big_off[0] : 0, e.n ? e.big_len[0] : 0);
+			failed++;
+		}
+		ev_free(&e);
+	}
+	/* Each special byte at every offset of an 8-byte word: the word scan
+	 * must stop exactly where the byte scan does (compared by check). */
+	for (x = 0; specials[x] != '\0'; x++) {
+		for (k = 0; k < 18; k++) {
+			struct ev whole;
+			size_t n = 0;
+
+			n += snprintf(msg + n, sizeof(msg) - n, "{\"a\":\"");
+			memset(msg + n, 'Q', k);
+			n += k;
+			msg[n++] = specials[x];
+			if (specials[x] == '\\') {
+				msg[n++] = 'n';
+			}
+			if (specials[x] == '"') {
+				n += snprintf(msg + n, sizeof(msg) - n, "}");
+			} else {
+				n += snprintf(msg + n, sizeof(msg) - n,
+				    "QQQQQQQQQQ\"}");
+			}
+			msg[n] = '\0';
+			snprintf(name, sizeof(name), "scan: byte 0x%02x after %zu",
+			    (unsigned char)specials[x], k);
+			{
+				struct ev b;
+				int good;
+
+				run(msg, n, 0, 0, &whole);
+				run(msg, n, 1, 0, &b);
+				good = same(&whole, &b);
+				if (!good) {
+					printf("FAIL jstream %s\n", name);
+					show("whole", &whole);
+					show("bytes", &b);
+					failed++;
+				}
+				ev_free(&b);
+				ev_free(&whole);
+			}
+		}
+	}
+	printf("PASS jstream scan: specials at every word offset\n");
 }
 
 static void
@@ -264,6 +387,7 @@ big_cases(void)
 int
 main(void)
 {
+	span_cases();
 	CHECK("one request", "{\"execute\":\"guest-ping\"}",
 	    "M:{\"execute\":\"guest-ping\"}");
 	CHECK("two in one write, with newlines",
