@@ -45,6 +45,9 @@ struct buf {
 	size_t	 off, len, cap, max;
 	int	 keep;
 };
+/* The largest buffer kept for the next request: a fresh page costs a fault
+ * (dear in a VM), but holding more than this would raise peak RSS. */
+#define BUF_KEEP_MAX	(16u << 20)
 
 int	buf_reserve(struct buf *, size_t);	/* room for n more bytes */
 int	buf_append(struct buf *, const void *, size_t);

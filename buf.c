@@ -134,7 +134,7 @@ buf_consume(struct buf *b, size_t n)
 {
 	if (n >= b->len - b->off) {
 		b->off = b->len = 0;
-		if (b->cap > BUF_KEEP && !b->keep) {
+		if (b->cap > BUF_KEEP && (!b->keep || b->cap > BUF_KEEP_MAX)) {
 			free(b->p);
 			b->p = NULL;
 			b->cap = 0;

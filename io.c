@@ -57,6 +57,25 @@ io_nonblock(int fd)
 	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/*
+ * open(path, flags | O_CLOEXEC[, mode]) in one syscall: musl's open()
+ * follows an O_CLOEXEC open with fcntl(F_SETFD) for kernels older than
+ * 2.6.23; its openat() does not.
+ */
+int
+io_open(const char *path, int flags, ...)
+{
+	va_list	ap;
+	mode_t	mode = 0;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return openat(AT_FDCWD, path, flags | O_CLOEXEC, mode);
+}
+
 int
 io_cloexec(int fd)
 {

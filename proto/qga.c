@@ -44,6 +44,7 @@ static const struct qga_cmd *const areas[] = {
 };
 
 static struct buf	 wbuf = { .keep = 1 };	/* one reply being written */
+static struct buf	 scratch = { .keep = 1 };	/* qga_scratch */
 static void		 qga_process(struct qga *);
 
 /* ---- the command tables ------------------------------------------------- */
@@ -156,6 +157,98 @@ send_reply(struct qga_req *r, cJSON *resp)
 	}
 	buf_consume(&wbuf, buf_size(&wbuf));
 	cJSON_Delete(resp);
+}
+
+/* Hand queued output to the host now, if it takes it; errors and a full
+ * pipe are left to the loop (a handler must not see the channel drop). */
+static void
+push(struct chan *ch)
+{
+	ssize_t n;
+
+	while (buf_size(&ch->out) > 0 && (n = io_write(ch->ofd,
+	    buf_data(&ch->out), buf_size(&ch->out))) > 0) {
+		buf_consume(&ch->out, n);
+	}
+}
+
+#define B64_STEP	(3 * 128 * 1024)	/* bytes encoded per push */
+
+/*
+ * {"return": PRE"<base64 of p>"POST} with the request's id and sentinel, the
+ * bytes qga_return would write.  The base64 goes straight into the output
+ * queue a piece at a time, each piece handed to the host at once: the host
+ * reads the start of a large guest-file-read while the rest is encoded.
+ * Room for the whole reply is taken first, so it is never cut short.
+ */
+void
+qga_return_b64(struct qga_req *r, const char *pre, const unsigned char *p,
+    size_t n, const char *post)
+{
+	struct chan *ch = r->ch;
+	struct buf *o = &ch->out, id = { 0 };
+	size_t i, k, total;
+
+	if (r->gen != ch->gen || ch->state != CH_UP) {
+		log_debug("qga: host changed, reply dropped");
+		req_finish(r);
+		return;
+	}
+	if (r->id != NULL && (buf_append(&id, ", \"id\": ", 8) == -1 ||
+	    json_write(&id, r->id, JSON_QEMU) == -1)) {
+		buf_reset(&id);
+		qga_fail(r, "out of memory");
+		return;
+	}
+	total = 1 + 11 + strlen(pre) + 2 + B64_LEN(n) + strlen(post) +
+	    buf_size(&id) + 2;
+	if (n > SIZE_MAX / 2 || buf_reserve(o, total) == -1) {
+		buf_reset(&id);
+		qga_fail(r, "out of memory");
+		return;
+	}
+	if (B64_LEN(n) > 65536) {		/* its pages are kept */
+		struct qga *q = ch->ps;
+
+		timer_set(&q->trim, QGA_TRIM_MS, qga_trim, q);
+	}
+	if (r->delimited) {
+		buf_append(o, QGA_SENTINEL, 1);
+	}
+	buf_append(o, "{\"return\": ", 11);
+	buf_append(o, pre, strlen(pre));
+	buf_append(o, "\"", 1);
+	for (i = 0; i < n; i += k) {
+		k = n - i > B64_STEP ? B64_STEP : n - i;
+		buf_reserve(o, B64_LEN(k));	/* room taken above */
+		b64_encode(o->p + o->len, p + i, k);
+		o->len += B64_LEN(k);
+		if (n - i > k) {
+			push(ch);
+		}
+	}
+	buf_append(o, "\"", 1);
+	buf_append(o, post, strlen(post));
+	buf_append(o, buf_data(&id), buf_size(&id));
+	buf_append(o, "}\n", 2);
+	buf_reset(&id);
+	req_finish(r);
+}
+
+/* A buffer for one handler's bulk data, kept (and trimmed) like the rest. */
+void *
+qga_scratch(struct qga_req *r, size_t n)
+{
+	struct qga *q = r->ch->ps;
+
+	scratch.off = scratch.len = 0;
+	if (buf_reserve(&scratch, n ? n : 1) == -1) {
+		return NULL;
+	}
+	if (n > 65536) {
+		timer_set(&q->trim, QGA_TRIM_MS, qga_trim, q);
+	}
+	return scratch.p;
 }
 
 void
@@ -481,6 +574,9 @@ dispatch(struct qga *q, struct qga_req *r)
 	r->in_handler = 1;
 	r->cmd->fn(r);
 	r->in_handler = 0;
+	if (scratch.cap > BUF_KEEP_MAX) {
+		buf_reset(&scratch);
+	}
 	if (!r->answered && !r->deferred) {
 		qga_fail(r, "internal error: %s gave no answer", name);
 	}
@@ -627,6 +723,7 @@ handle(struct qga *q, const char *p, size_t n)
 }
 
 #define DEC_STEP	(64 * 1024)	/* decode ahead in steps this big */
+#define DEC_KEEP_MAX	(64u << 20)	/* like the framer's input: kept */
 
 static void
 dec_clear(struct qga *q)
@@ -634,6 +731,9 @@ dec_clear(struct qga *q)
 	q->dec_on = q->dec_stop = 0;
 	q->dec_in = 0;
 	q->dec.off = q->dec.len = 0;	/* kept until qga_trim */
+	if (q->dec.cap > DEC_KEEP_MAX) {
+		buf_reset(&q->dec);
+	}
 }
 
 /* Decode what has arrived of a large plain string (QGA_BIG payloads). */
@@ -713,6 +813,7 @@ qga_trim(void *arg)
 	js_trim(&q->js);
 	json_trim();
 	buf_reset(&wbuf);
+	buf_reset(&scratch);
 	if (buf_size(&q->ch->out) == 0) {
 		buf_reset(&q->ch->out);
 	}

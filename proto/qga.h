@@ -74,6 +74,12 @@ void	qga_fail_class(struct qga_req *, const char *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	qga_fail_verr(struct qga_req *, const struct verr *);
 void	qga_no_reply(struct qga_req *);	/* success of a no-reply command */
+/* {"return": PRE"<base64 of n bytes at p>"POST}: encoded straight into the
+ * output queue and sent as it goes (guest-file-read). */
+void	qga_return_b64(struct qga_req *, const char *, const unsigned char *,
+	    size_t, const char *);
+/* Bulk memory for one handler (kept while the host is busy). */
+void	*qga_scratch(struct qga_req *, size_t);
 /*
  * Keep the request after the handler returns; input on the channel waits
  * until the answer.  The request is freed by that answer: do not touch it

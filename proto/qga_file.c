@@ -1,8 +1,9 @@
 /*
  * qga_file.c: guest-file-open/close/read/write/seek/flush (qemu-ga.md 3.4,
  * 4.1, 4.9).  Checks run in qemu-ga's order: handle, then count.  A read's
- * base64 is built in place in the reply (b64_raw_node): a 48 MiB read costs
- * one 64 MiB buffer, not three.
+ * base64 goes straight into the output queue, sent while the rest is being
+ * encoded (qga_return_b64): a 48 MiB read costs its data and one 64 MiB
+ * queue, never a cJSON copy.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,11 +46,10 @@ file_read_cmd(struct qga_req *r)
 {
 	int64_t h = qga_int(r, "handle", 0);
 	int64_t count = qga_int(r, "count", FILE_READ_DEFAULT);
+	char pre[64], post[32];
 	unsigned char *in;
-	cJSON *ret, *node;
 	struct verr e;
 	size_t got, want;
-	char *buf;
 	int eof;
 
 	if (!file_exists(h)) {
@@ -64,26 +64,19 @@ file_read_cmd(struct qga_req *r)
 	/* One byte more than the rest of a regular file, so EOF is seen. */
 	want = file_read_size(h, count);
 	want += want < (size_t)count;
-	if ((buf = b64_raw_alloc(want, &in)) == NULL) {
+	if ((in = qga_scratch(r, want)) == NULL) {
 		qga_fail(r, "failed to allocate memory for a %" PRId64
 		    " byte read", count);
 		return;
 	}
 	if (file_read(h, in, want, &got, &eof, &e) == -1) {
-		cJSON_free(buf);
 		qga_fail_verr(r, &e);
 		return;
 	}
-	if ((node = b64_raw_node(buf, got, want)) == NULL ||
-	    (ret = cJSON_CreateObject()) == NULL) {
-		cJSON_Delete(node);
-		qga_fail(r, "out of memory");
-		return;
-	}
-	json_add_int(ret, "count", got);
-	cJSON_AddItemToObject(ret, "buf-b64", node);
-	json_add_bool(ret, "eof", eof);
-	qga_return(r, ret);
+	/* GuestFileRead, in qemu-ga's key order and spacing. */
+	snprintf(pre, sizeof(pre), "{\"count\": %zu, \"buf-b64\": ", got);
+	snprintf(post, sizeof(post), ", \"eof\": %s}", eof ? "true" : "false");
+	qga_return_b64(r, pre, in, got, post);
 }
 
 static void

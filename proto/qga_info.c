@@ -32,6 +32,39 @@ obj_in(cJSON *a)
 	return arr_add(a, cJSON_CreateObject());
 }
 
+/*
+ * Members named by a string literal (or a static table's string): cJSON
+ * keeps the pointer (cJSON_StringIsConst) instead of a heap copy, a malloc
+ * and a free less per member of the inventory replies.
+ */
+static cJSON *
+lit_add(cJSON *o, const char *lit, cJSON *v)
+{
+	if (v != NULL && !cJSON_AddItemToObjectCS(o, lit, v)) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}
+
+static cJSON *
+lit_str(cJSON *o, const char *lit, const char *v)
+{
+	return lit_add(o, lit, cJSON_CreateString(v ? v : ""));
+}
+
+static cJSON *
+lit_int(cJSON *o, const char *lit, int64_t v)
+{
+	return lit_add(o, lit, json_int(v));
+}
+
+static cJSON *
+lit_uint(cJSON *o, const char *lit, uint64_t v)
+{
+	return lit_add(o, lit, json_uint(v));
+}
+
 /* ---- system ------------------------------------------------------------- */
 
 static void
@@ -64,13 +97,13 @@ get_osinfo(struct qga_req *r)
 	}
 	o = cJSON_CreateObject();
 	if (oi.has & SYS_OS_UNAME) {
-		json_add_str(o, "kernel-release", oi.kernel_release);
-		json_add_str(o, "kernel-version", oi.kernel_version);
-		json_add_str(o, "machine", oi.machine);
+		lit_str(o, "kernel-release", oi.kernel_release);
+		lit_str(o, "kernel-version", oi.kernel_version);
+		lit_str(o, "machine", oi.machine);
 	}
 	for (i = 0; i < nitems(keys); i++) {
 		if (oi.has & keys[i].bit) {
-			json_add_str(o, keys[i].name,
+			lit_str(o, keys[i].name,
 			    (const char *)&oi + keys[i].off);
 		}
 	}
@@ -311,35 +344,35 @@ enc_iface(cJSON *o, const struct net_iface *it)
 	cJSON			*a, *x;
 	size_t			 k;
 
-	json_add_str(o, "name", it->name);
+	lit_str(o, "name", it->name);
 	if (it->has_hw) {
-		json_add_str(o, "hardware-address", it->hw);
+		lit_str(o, "hardware-address", it->hw);
 	}
 	if (it->naddr == 0) {
 		return;		/* qemu-ga: no addresses, no statistics */
 	}
 	a = cJSON_CreateArray();
-	cJSON_AddItemToObject(o, "ip-addresses", a);
+	cJSON_AddItemToObjectCS(o, "ip-addresses", a);
 	for (k = 0; k < it->naddr; k++) {
 		x = obj_in(a);
-		json_add_str(x, "ip-address", it->addr[k].addr);
-		json_add_str(x, "ip-address-type",
+		lit_str(x, "ip-address", it->addr[k].addr);
+		lit_str(x, "ip-address-type",
 		    it->addr[k].family == AF_INET ? "ipv4" : "ipv6");
-		json_add_int(x, "prefix", it->addr[k].prefix);
+		lit_int(x, "prefix", it->addr[k].prefix);
 	}
 	if (!it->has_stats) {
 		return;
 	}
 	x = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "statistics", x);
-	json_add_uint(x, "rx-bytes", s->rx_bytes);
-	json_add_uint(x, "rx-packets", s->rx_packets);
-	json_add_uint(x, "rx-errs", s->rx_errs);
-	json_add_uint(x, "rx-dropped", s->rx_dropped);
-	json_add_uint(x, "tx-bytes", s->tx_bytes);
-	json_add_uint(x, "tx-packets", s->tx_packets);
-	json_add_uint(x, "tx-errs", s->tx_errs);
-	json_add_uint(x, "tx-dropped", s->tx_dropped);
+	cJSON_AddItemToObjectCS(o, "statistics", x);
+	lit_uint(x, "rx-bytes", s->rx_bytes);
+	lit_uint(x, "rx-packets", s->rx_packets);
+	lit_uint(x, "rx-errs", s->rx_errs);
+	lit_uint(x, "rx-dropped", s->rx_dropped);
+	lit_uint(x, "tx-bytes", s->tx_bytes);
+	lit_uint(x, "tx-packets", s->tx_packets);
+	lit_uint(x, "tx-errs", s->tx_errs);
+	lit_uint(x, "tx-dropped", s->tx_dropped);
 }
 
 static void
@@ -422,28 +455,28 @@ enc_addr(const struct disk_addr *d)
 {
 	cJSON	*o = cJSON_CreateObject(), *p = cJSON_CreateObject();
 
-	json_add_int(p, "domain", d->pci_domain);
-	json_add_int(p, "bus", d->pci_bus);
-	json_add_int(p, "slot", d->pci_slot);
-	json_add_int(p, "function", d->pci_function);
-	cJSON_AddItemToObject(o, "pci-controller", p);
-	json_add_str(o, "bus-type", disk_bus_name(d->bus_type));
-	json_add_int(o, "bus", d->bus);
-	json_add_int(o, "target", d->target);
-	json_add_int(o, "unit", d->unit);
+	lit_int(p, "domain", d->pci_domain);
+	lit_int(p, "bus", d->pci_bus);
+	lit_int(p, "slot", d->pci_slot);
+	lit_int(p, "function", d->pci_function);
+	cJSON_AddItemToObjectCS(o, "pci-controller", p);
+	lit_str(o, "bus-type", disk_bus_name(d->bus_type));
+	lit_int(o, "bus", d->bus);
+	lit_int(o, "target", d->target);
+	lit_int(o, "unit", d->unit);
 	if (d->serial[0] != '\0') {
-		json_add_str(o, "serial", d->serial);
+		lit_str(o, "serial", d->serial);
 	}
 	if (d->dev[0] != '\0') {
-		json_add_str(o, "dev", d->dev);
+		lit_str(o, "dev", d->dev);
 	}
 	if (d->has_ccw) {
 		p = cJSON_CreateObject();
-		json_add_int(p, "cssid", d->ccw_cssid);
-		json_add_int(p, "ssid", d->ccw_ssid);
-		json_add_int(p, "subchno", d->ccw_subchno);
-		json_add_int(p, "devno", d->ccw_devno);
-		cJSON_AddItemToObject(o, "ccw-address", p);
+		lit_int(p, "cssid", d->ccw_cssid);
+		lit_int(p, "ssid", d->ccw_ssid);
+		lit_int(p, "subchno", d->ccw_subchno);
+		lit_int(p, "devno", d->ccw_devno);
+		cJSON_AddItemToObjectCS(o, "ccw-address", p);
 	}
 	return o;
 }
@@ -456,19 +489,19 @@ enc_fs(cJSON *o, const struct disk_fs *fs)
 	uint64_t		 used;
 	size_t			 k;
 
-	json_add_str(o, "name", fs->name);
-	json_add_str(o, "mountpoint", m->dir);
-	json_add_str(o, "type", m->type);
+	lit_str(o, "name", fs->name);
+	lit_str(o, "mountpoint", m->dir);
+	lit_str(o, "type", m->type);
 	if (m->has_stat) {
 		/* qemu-ga's arithmetic: reserved blocks are not "total". */
 		used = m->blocks - m->bfree;
-		json_add_uint(o, "used-bytes", used * m->frsize);
-		json_add_uint(o, "total-bytes", (used + m->bavail) * m->frsize);
-		json_add_uint(o, "total-bytes-privileged",
+		lit_uint(o, "used-bytes", used * m->frsize);
+		lit_uint(o, "total-bytes", (used + m->bavail) * m->frsize);
+		lit_uint(o, "total-bytes-privileged",
 		    m->blocks * m->frsize);
 	}
 	a = cJSON_CreateArray();	/* libvirt needs it, even empty */
-	cJSON_AddItemToObject(o, "disk", a);
+	cJSON_AddItemToObjectCS(o, "disk", a);
 	for (k = 0; k < fs->ndisk; k++) {
 		arr_add(a, enc_addr(&fs->disk[k]));
 	}

@@ -104,7 +104,7 @@ majmin(const char *s, unsigned *maj, unsigned *min)
  * dir, type and source share one allocation, owned by dir.
  */
 static int
-mountinfo_line(char *line, struct disk_mount *m)
+mountinfo_line(char *line, struct disk_mount *m, int block_only)
 {
 	char		*p = line, *f[5], *t, *type, *src;
 	unsigned	 maj, min;
@@ -125,6 +125,9 @@ mountinfo_line(char *line, struct disk_mount *m)
 	}
 	if (t == NULL || (type = field(&p)) == NULL) {
 		return -1;
+	}
+	if (block_only && maj == 0 && strcmp(type, "btrfs") != 0) {
+		return -1;		/* not disk_mount_is_block() */
 	}
 	unescape(f[4]);
 	if ((src = field(&p)) != NULL) {
@@ -156,8 +159,18 @@ mountinfo_line(char *line, struct disk_mount *m)
 	return 0;
 }
 
-int
-disk_mounts(struct disk_mount **v, size_t *n, struct verr *e)
+/*
+ * The array handed out last, and one kept for the next call: with musl's
+ * mallocng a malloc/free pair of this size per request is an mmap and a
+ * munmap.
+ */
+#define DISK_KEEP_MAX	256		/* mounts; a bigger array goes back */
+static struct disk_mount *mounts_out, *mounts_keep;
+static size_t		  mounts_out_cap, mounts_keep_cap;
+
+static int
+mounts_read(struct disk_mount **v, size_t *n, int block_only,
+    struct verr *e)
 {
 	struct disk_mount	*p;
 	char			 buf[16384], *text, *cur, *line;
@@ -171,6 +184,9 @@ disk_mounts(struct disk_mount **v, size_t *n, struct verr *e)
 		return verr_set(e, errno, "failed to open /proc/self/mountinfo:"
 		    " %s", strerror(errno));
 	}
+	*v = mounts_keep;
+	cap = mounts_keep_cap;
+	mounts_keep = NULL;
 	for (cur = text; (line = slurp_line(&cur)) != NULL;) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 32;
@@ -179,13 +195,15 @@ disk_mounts(struct disk_mount **v, size_t *n, struct verr *e)
 			}
 			*v = p;
 		}
-		if ((r = mountinfo_line(line, &(*v)[*n])) == 0) {
+		if ((r = mountinfo_line(line, &(*v)[*n], block_only)) == 0) {
 			(*n)++;
 		} else if (r == -2) {
 			goto nomem;
 		}
 	}
 	slurp_free(text, buf);
+	mounts_out = *v;
+	mounts_out_cap = cap;
 	return 0;
 nomem:
 	slurp_free(text, buf);
@@ -195,6 +213,12 @@ nomem:
 	return verr_set(e, ENOMEM, "out of memory");
 }
 
+int
+disk_mounts(struct disk_mount **v, size_t *n, struct verr *e)
+{
+	return mounts_read(v, n, 0, e);
+}
+
 void
 disk_mounts_free(struct disk_mount *v, size_t n)
 {
@@ -202,6 +226,14 @@ disk_mounts_free(struct disk_mount *v, size_t n)
 
 	for (i = 0; v != NULL && i < n; i++) {
 		free(v[i].dir);		/* type and source live in it */
+	}
+	if (v != NULL && v == mounts_out) {
+		mounts_out = NULL;
+		if (mounts_keep == NULL && mounts_out_cap <= DISK_KEEP_MAX) {
+			mounts_keep = v;
+			mounts_keep_cap = mounts_out_cap;
+			return;
+		}
 	}
 	free(v);
 }
@@ -342,7 +374,7 @@ disk_fsinfo(struct disk_fs **vp, size_t *np, struct disk_mount **mv,
 
 	*vp = NULL;
 	*np = 0;
-	if (disk_mounts(mv, mn, e) == -1) {
+	if (mounts_read(mv, mn, 1, e) == -1) {	/* block-backed only */
 		return -1;
 	}
 	if ((v = calloc(*mn ? *mn : 1, sizeof(*v))) == NULL) {

@@ -62,7 +62,7 @@ struct disk_fs {
 /*
  * Block-backed mounts in mount order (qemu-ga answers in reverse), each
  * statvfs'd (has_stat) and with the disks below it (device-mapper slaves
- * followed).  Free with disk_fsinfo_free().
+ * followed).  *mv holds those mounts only.  Free with disk_fsinfo_free().
  */
 int	disk_fsinfo(struct disk_fs **v, size_t *n, struct disk_mount **mv,
 	    size_t *mn, struct verr *);

@@ -25,6 +25,7 @@
 
 #define DISK_HOSTS_MAX	8		/* qemu-ga build_hosts(): hosts[8] */
 #define DISK_SERIAL_CACHE 32		/* virtio serials remembered */
+#define DISK_ADDR_CACHE	16		/* device addresses remembered */
 
 /* snprintf that says -1 when the text did not fit (then truncated). */
 int
@@ -446,8 +447,8 @@ ccw_addr(const char *syspath, struct disk_addr *a)
 }
 
 /* One real (non device-mapper) block device: 0 if a->... is worth keeping. */
-int
-dsys_addr(const char *syspath, struct disk_addr *a)
+static int
+addr_fill(const char *syspath, struct disk_addr *a)
 {
 	int	hw = -1;
 
@@ -464,6 +465,49 @@ dsys_addr(const char *syspath, struct disk_addr *a)
 		hw = mmio_addr(syspath, a);
 	}
 	return (hw == 0 || a->dev[0] != '\0' || a->serial[0] != '\0') ? 0 : -1;
+}
+
+/*
+ * A device's address, node and serial stay what they were until it goes:
+ * remembered like the serials, by sysfs path and inode, so a repeated
+ * guest-get-fsinfo costs a stat per device instead of reading uevent,
+ * partition and driver links again.
+ */
+static struct {
+	uint64_t	 hash;
+	ino_t		 ino;
+	dev_t		 dev;
+	int		 r;
+	struct disk_addr a;
+} addr_cache[DISK_ADDR_CACHE];
+static unsigned	addr_next;
+
+int
+dsys_addr(const char *syspath, struct disk_addr *a)
+{
+	struct stat	st;
+	uint64_t	h = path_hash(syspath);
+	unsigned	i;
+	int		r;
+
+	if (stat(syspath, &st) == -1) {
+		return addr_fill(syspath, a);
+	}
+	for (i = 0; i < DISK_ADDR_CACHE; i++) {
+		if (addr_cache[i].hash == h && addr_cache[i].ino ==
+		    st.st_ino && addr_cache[i].dev == st.st_dev) {
+			*a = addr_cache[i].a;
+			return addr_cache[i].r;
+		}
+	}
+	r = addr_fill(syspath, a);
+	i = addr_next++ % DISK_ADDR_CACHE;
+	addr_cache[i].hash = h;
+	addr_cache[i].ino = st.st_ino;
+	addr_cache[i].dev = st.st_dev;
+	addr_cache[i].r = r;
+	addr_cache[i].a = *a;
+	return r;
 }
 
 /*

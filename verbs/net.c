@@ -85,6 +85,59 @@ ip4_text(const unsigned char b[4], char *buf)
 	}
 }
 
+/*
+ * IPv6 text exactly as musl's inet_ntop() writes it: eight "%x" groups
+ * (the last 32 bits as a dotted quad under ::ffff:), then the longest run
+ * of zero groups (the first of equals, at least two) folded to "::".  By
+ * hand: inet_ntop goes through snprintf, the costliest part of a request.
+ */
+static void
+ip6_text(const unsigned char a[16], char *buf)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	static const unsigned char v4map[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	char			 t[NET_ADDR_MAX], *p = t;
+	unsigned		 w;
+	size_t			 i, j, best = 0, max = 2;
+	int			 g, sh, mapped = memcmp(a, v4map, 12) == 0;
+
+	for (g = 0; g < (mapped ? 6 : 8); g++) {
+		w = (unsigned)a[2 * g] << 8 | a[2 * g + 1];
+		for (sh = 12; sh > 0 && (w >> sh) == 0; sh -= 4) {
+			continue;
+		}
+		for (; sh >= 0; sh -= 4) {
+			*p++ = hex[(w >> sh) & 15];
+		}
+		*p++ = ':';
+	}
+	if (mapped) {
+		ip4_text(a + 12, p);
+	} else {
+		p[-1] = '\0';
+	}
+	/* musl: replace the longest /(^0|:)[:0]{2,}/ with "::" */
+	for (i = 0; t[i] != '\0'; i++) {
+		if (i != 0 && t[i] != ':') {
+			continue;
+		}
+		for (j = i; t[j] == ':' || t[j] == '0'; j++) {
+			continue;	/* strspn(t + i, ":0"), inline */
+		}
+		j -= i;
+		if (j > max) {
+			best = i;
+			max = j;
+		}
+	}
+	if (max > 3) {
+		t[best] = t[best + 1] = ':';
+		memmove(t + best + 2, t + best + max, i - best - max + 1);
+	}
+	memcpy(buf, t, strlen(t) + 1);
+}
+
 /* Hardware address as qemu-ga prints SIOCGIFHWADDR: six bytes, zeros
  * when the link has none (loopback, tun).  By hand: this runs per link. */
 static void
@@ -166,45 +219,71 @@ add_stats(struct net_iface *v, size_t n)
 	slurp_free(text, buf);
 }
 
-/* The default route's interface goes first; the rest keep their order. */
-static void
-default_first(struct net_iface *v, size_t n)
-{
-	char			 def[NET_NAME_MAX + 1];
-	struct net_iface	 tmp;
-	size_t			 i;
-
-	if (net_default_iface(def, sizeof(def)) == -1) {
-		return;
-	}
-	for (i = 0; i < n && strcmp(v[i].name, def) != 0; i++) {
-		continue;
-	}
-	if (i == n) {
-		return;
-	}
-	tmp = v[i];
-	tmp.is_default = 1;
-	memmove(&v[1], &v[0], i * sizeof(*v));
-	v[0] = tmp;
-}
-
 /*
  * Interfaces straight from rtnetlink into our array: the links (in dump
  * order, as getifaddrs() lists them), then the addresses.  No per-entry
  * heap objects (musl's getifaddrs() allocates one per entry), and 64-bit
  * counters from IFLA_STATS64 instead of a /proc/net/dev pass.
+ *
+ * One netlink socket lives as long as the agent (opened on first use,
+ * closed and reopened after any error), and recvmmsg takes a dump part
+ * and the part after it (usually NLMSG_DONE) in one call: a request costs
+ * two sends and two receives.
+ *
+ * The kernel sizes a dump's parts by the largest receive buffer the socket
+ * has been given, plus its skb_shared_info.  NL_BUF_FIRST keeps a part in
+ * an 8 KiB slab: a 32 KiB part comes from the page allocator, and cost a
+ * sixth of the request in a guest (122k instructions against 102k).  A
+ * part too big for it (MSG_TRUNC: 64 KiB pages, a link with many VFs)
+ * moves the agent to NL_BUF for good.
  */
-#define NL_BUF		32768		/* a dump part fits: at most 32 KiB */
+#define NL_BUF		32768		/* after a MSG_TRUNC */
+#define NL_BUF_FIRST	7168
+#define NL_PARTS	2		/* parts per recvmmsg */
+#define NL_TRIES	3		/* dumps interrupted by a change */
 #define NET_NL_TIMEOUT_S 2		/* a dump answer is immediate */
+#define NET_KEEP_MAX	64		/* entries kept between requests */
+#define NET_ADDR_FIRST	4		/* addresses per link, a power of 2 */
 
 struct nl_walk {
 	struct net_iface *v;
 	size_t		  n, cap;
 	const char	 *exclude;
 	int		  nstats;
+	int		  intr;		/* NLM_F_DUMP_INTR seen */
 	size_t		  cursor;	/* where the last ifindex was found */
 };
+
+static int		 nl_fd = -1;
+static unsigned		 nl_seq;
+/* The last array handed out, kept for the next request (no malloc/free
+ * pair, which musl's mallocng turns into an mmap and a munmap). */
+static struct net_iface	*keep_v;
+static size_t		 keep_cap;
+
+static int
+nl_open(void)
+{
+	struct timeval	tmo = { NET_NL_TIMEOUT_S, 0 };
+
+	if (nl_fd == -1 && (nl_fd = socket(AF_NETLINK, SOCK_RAW |
+	    SOCK_CLOEXEC, NETLINK_ROUTE)) != -1) {
+		/* The kernel answers at once; never let a dump hang the
+		 * loop. */
+		(void)setsockopt(nl_fd, SOL_SOCKET, SO_RCVTIMEO, &tmo,
+		    sizeof(tmo));
+	}
+	return nl_fd;
+}
+
+static void
+nl_close(void)
+{
+	if (nl_fd != -1) {
+		close(nl_fd);
+		nl_fd = -1;
+	}
+}
 
 static int
 nl_dump(int fd, int type, unsigned seq)
@@ -349,9 +428,12 @@ addr_push(struct net_iface *it, int fam, const void *addr, int prefix)
 {
 	struct net_addr	*a;
 
-	if ((it->naddr & (it->naddr - 1)) == 0) {	/* 0, 1, 2, 4 ... */
-		a = realloc(it->addr, (it->naddr ? it->naddr * 2 : 1) *
-		    sizeof(*a));
+	/* Room for NET_ADDR_FIRST at once, then doubling: one malloc for
+	 * most links (mallocng's realloc costs a copy and a free). */
+	if (it->naddr == 0 || (it->naddr >= NET_ADDR_FIRST &&
+	    (it->naddr & (it->naddr - 1)) == 0)) {
+		a = realloc(it->addr, (it->naddr ? it->naddr * 2 :
+		    NET_ADDR_FIRST) * sizeof(*a));
 		if (a == NULL) {
 			return -1;
 		}
@@ -363,9 +445,8 @@ addr_push(struct net_iface *it, int fam, const void *addr, int prefix)
 	a->prefix = prefix;
 	if (fam == AF_INET) {
 		ip4_text(addr, a->addr);
-	} else if (inet_ntop(AF_INET6, addr, a->addr, sizeof(a->addr)) ==
-	    NULL) {
-		return 0;
+	} else {
+		ip6_text(addr, a->addr);
 	}
 	it->naddr++;
 	return 0;
@@ -420,6 +501,32 @@ nl_addr(struct nl_walk *w, struct nlmsghdr *h)
 	return addr_push(it, ifa->ifa_family, addr, ifa->ifa_prefixlen);
 }
 
+/* One message of our dump: 1 at its end, 0 to go on, -1 on error. */
+static int
+nl_msg(struct nl_walk *w, struct nlmsghdr *h, int links)
+{
+	if (h->nlmsg_flags & NLM_F_DUMP_INTR) {
+		w->intr = 1;
+	}
+	if (h->nlmsg_type == NLMSG_DONE) {
+		return 1;
+	}
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		errno = EIO;
+		return -1;
+	}
+	if ((links && h->nlmsg_type == RTM_NEWLINK &&
+	    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)) &&
+	    nl_link(w, h) == -1) ||
+	    (!links && h->nlmsg_type == RTM_NEWADDR &&
+	    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifaddrmsg)) &&
+	    nl_addr(w, h) == -1)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
 /* Read one dump to its end, handing links or addresses to the parsers. */
 static int
 nl_read(int fd, unsigned seq, struct nl_walk *w, int links)
@@ -427,38 +534,43 @@ nl_read(int fd, unsigned seq, struct nl_walk *w, int links)
 	static union {
 		char		 b[NL_BUF];
 		struct nlmsghdr	 align;
-	} u;	/* static: 32 KiB is a lot of stack for one loop pass */
+	} u[NL_PARTS];	/* static: 64 KiB is a lot of stack for one pass */
+	static size_t	 len_max = NL_BUF_FIRST;
+	struct mmsghdr	 mm[NL_PARTS];
+	struct iovec	 iov[NL_PARTS];
 	struct nlmsghdr	*h;
-	ssize_t		 r;
 	size_t		 len;
+	int		 i, k, r;
 
 	for (;;) {
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < NL_PARTS; i++) {
+			iov[i].iov_base = u[i].b;
+			iov[i].iov_len = len_max;
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
 		do {
-			r = recv(fd, u.b, sizeof(u.b), 0);
-		} while (r == -1 && errno == EINTR);
-		if (r <= 0) {
+			k = recvmmsg(fd, mm, NL_PARTS, MSG_WAITFORONE, NULL);
+		} while (k == -1 && errno == EINTR);
+		if (k <= 0) {
 			return -1;
 		}
-		len = (size_t)r;
-		for (h = &u.align; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_seq != seq) {
-				continue;
-			}
-			if (h->nlmsg_type == NLMSG_DONE) {
-				return 0;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				errno = EIO;
+		for (i = 0; i < k; i++) {
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				len_max = sizeof(u[i].b);	/* next try */
+				errno = EMSGSIZE;
 				return -1;
 			}
-			if ((links && h->nlmsg_type == RTM_NEWLINK &&
-			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)) &&
-			    nl_link(w, h) == -1) ||
-			    (!links && h->nlmsg_type == RTM_NEWADDR &&
-			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifaddrmsg)) &&
-			    nl_addr(w, h) == -1)) {
-				errno = ENOMEM;
-				return -1;
+			len = mm[i].msg_len;
+			for (h = &u[i].align; NLMSG_OK(h, len);
+			    h = NLMSG_NEXT(h, len)) {
+				if (h->nlmsg_seq != seq) {
+					continue;	/* not our request */
+				}
+				if ((r = nl_msg(w, h, links)) != 0) {
+					return r == 1 ? 0 : -1;
+				}
 			}
 		}
 	}
@@ -485,39 +597,239 @@ alias_hw(struct nl_walk *w)
 	}
 }
 
+/* Empty the array for another try, keeping its memory. */
+static void
+walk_reset(struct nl_walk *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->n; i++) {
+		free(w->v[i].addr);
+	}
+	w->n = 0;
+	w->nstats = 0;
+	w->intr = 0;
+	w->cursor = 0;
+}
+
+/* Both dumps on the agent's socket; -1 (errno set) closes it. */
+static int
+nl_dumps(struct nl_walk *w)
+{
+	unsigned	seq = nl_seq += 2;
+	int		fd;
+
+	if ((fd = nl_open()) == -1) {
+		return -1;
+	}
+	if (nl_dump(fd, RTM_GETLINK, seq) == -1 ||
+	    nl_read(fd, seq, w, 1) == -1 ||
+	    nl_dump(fd, RTM_GETADDR, seq + 1) == -1 ||
+	    nl_read(fd, seq + 1, w, 0) == -1) {
+		nl_close();	/* a dump may be half read: start afresh */
+		return -1;
+	}
+	return 0;
+}
+
+/* Whitespace separated field i of line (0-based), copied into f. */
+static int
+nth_field(const char *line, int i, char *f, size_t n)
+{
+	const char	*p = line;
+	size_t		 len;
+
+	for (;;) {
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t");
+		if (len == 0) {
+			return -1;
+		}
+		if (i-- == 0) {
+			break;
+		}
+		p += len;
+	}
+	if (len >= n) {
+		return -1;
+	}
+	memcpy(f, p, len);
+	f[len] = '\0';
+	return 0;
+}
+
+/* Best default route in one route file: up, not reject, not on lo. */
+static int
+default_in(const char *path, int v6, char *buf, size_t len)
+{
+	/* route: iface dest gw flags ref use metric mask; ipv6_route:
+	 * dest plen src plen hop metric ref use flags iface */
+	const int	 fi = v6 ? 9 : 0, ff = v6 ? 8 : 3, fm = v6 ? 5 : 6;
+	char		 text_buf[8192], *text, *cur, *line, f[64], dev[64];
+	unsigned long	 flags, metric, best = ULONG_MAX;
+	int		 found = 0;
+
+	if ((text = slurp(vpath(path), text_buf, sizeof(text_buf), NULL)) ==
+	    NULL) {
+		return -1;
+	}
+	for (cur = text; (line = slurp_line(&cur)) != NULL;) {
+		if (v6 ? strncmp(line, "00000000000000000000000000000000 00 ",
+		    36) != 0 : (nth_field(line, 1, f, sizeof(f)) == -1 ||
+		    strcmp(f, "00000000") != 0 || nth_field(line, 7, f,
+		    sizeof(f)) == -1 || strcmp(f, "00000000") != 0)) {
+			continue;
+		}
+		if (nth_field(line, ff, f, sizeof(f)) == -1) {
+			continue;
+		}
+		flags = strtoul(f, NULL, 16);
+		if (nth_field(line, fm, f, sizeof(f)) == -1) {
+			continue;
+		}
+		metric = strtoul(f, NULL, v6 ? 16 : 10);
+		if (!(flags & NET_RTF_UP) || (flags & NET_RTF_REJECT) ||
+		    nth_field(line, fi, dev, sizeof(dev)) == -1 ||
+		    strcmp(dev, "lo") == 0 || (found && metric >= best)) {
+			continue;
+		}
+		found = 1;
+		best = metric;
+		snprintf(buf, len, "%s", dev);
+	}
+	slurp_free(text, text_buf);
+	return found ? 0 : -1;
+}
+
+int
+net_default_iface(char *buf, size_t len)
+{
+	/* IPv4 wins over IPv6, then the lower metric. */
+	if (default_in("/proc/net/route", 0, buf, len) == 0) {
+		return 0;
+	}
+	return default_in("/proc/net/ipv6_route", 1, buf, len);
+}
+
+/*
+ * The default route's interface, kept between listings: /proc/net/route is
+ * read again only after the kernel announces a route change on a netlink
+ * socket subscribed to the route groups (drained without blocking), so a
+ * listing costs one recv instead of a file pass.  A fakeroot (tests) or a
+ * socket error reads the files every time.
+ */
+static int	rt_fd = -1;
+static int	rt_have;
+static char	rt_def[NET_NAME_MAX + 1];
+
+static int
+default_cached(char *buf, size_t len)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+	    .nl_groups = RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE };
+	char junk[4096];
+	ssize_t n;
+	int stale = 0;
+
+	if (strcmp(vpath("/proc/net/route"), "/proc/net/route") != 0) {
+		return net_default_iface(buf, len);
+	}
+	if (rt_fd == -1) {
+		rt_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (rt_fd != -1 && bind(rt_fd, (struct sockaddr *)&sa,
+		    sizeof(sa)) == -1) {
+			close(rt_fd);
+			rt_fd = -1;
+		}
+		if (rt_fd == -1) {
+			return net_default_iface(buf, len);
+		}
+		stale = 1;
+	}
+	while ((n = recv(rt_fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0 ||
+	    (n == -1 && errno == ENOBUFS)) {
+		stale = 1;		/* a change, or so many we lost some */
+	}
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
+		close(rt_fd);
+		rt_fd = -1;
+		return net_default_iface(buf, len);
+	}
+	if (stale) {
+		rt_have = net_default_iface(rt_def, sizeof(rt_def)) == 0;
+	}
+	if (!rt_have) {
+		return -1;
+	}
+	snprintf(buf, len, "%s", rt_def);
+	return 0;
+}
+
+/* The default route's interface goes first; the rest keep their order. */
+static void
+default_first(struct net_iface *v, size_t n)
+{
+	char			 def[NET_NAME_MAX + 1];
+	struct net_iface	 tmp;
+	size_t			 i;
+
+	if (default_cached(def, sizeof(def)) == -1) {
+		return;
+	}
+	for (i = 0; i < n && strcmp(v[i].name, def) != 0; i++) {
+		continue;
+	}
+	if (i == n) {
+		return;
+	}
+	tmp = v[i];
+	tmp.is_default = 1;
+	memmove(&v[1], &v[0], i * sizeof(*v));
+	v[0] = tmp;
+}
+
+static struct net_iface	*out_v;		/* the array handed out last */
+static size_t		 out_cap;
+
 int
 net_ifaces(struct net_iface **vp, size_t *np, const char *exclude,
     struct verr *e)
 {
-	struct timeval	tmo = { NET_NL_TIMEOUT_S, 0 };
 	struct nl_walk	w;
-	int		fd, ok, saved;
+	int		try, r, saved;
 
 	*vp = NULL;
 	*np = 0;
 	memset(&w, 0, sizeof(w));
 	w.exclude = exclude;
-	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
-	    NETLINK_ROUTE)) == -1) {
-		return verr_set(e, errno, "getifaddrs failed: %s",
-		    strerror(errno));
-	}
-	/* The kernel answers at once; never let a dump hang the loop. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
-	ok = nl_dump(fd, RTM_GETLINK, 1) == 0 && nl_read(fd, 1, &w, 1) == 0 &&
-	    nl_dump(fd, RTM_GETADDR, 2) == 0 && nl_read(fd, 2, &w, 0) == 0;
-	saved = errno;
-	close(fd);
-	if (!ok) {
-		net_ifaces_free(w.v, w.n);
-		return verr_set(e, saved, "getifaddrs failed: %s",
-		    strerror(saved));
+	w.v = keep_v;
+	w.cap = keep_cap;
+	keep_v = NULL;
+	for (try = 1;; try++) {
+		r = nl_dumps(&w);
+		if (r == 0 && (!w.intr || try == NL_TRIES)) {
+			break;
+		}
+		/* An error on a socket kept from an earlier request gets
+		 * one more try on a fresh one; a timeout does not. */
+		if (r == -1 && (try > 1 || errno == ENOMEM ||
+		    errno == EAGAIN || errno == EWOULDBLOCK)) {
+			saved = errno;
+			net_ifaces_free(w.v, w.n);
+			return verr_set(e, saved, "getifaddrs failed: %s",
+			    strerror(saved));
+		}
+		walk_reset(&w);
 	}
 	alias_hw(&w);
 	if (w.nstats == 0) {
 		add_stats(w.v, w.n);	/* no IFLA_STATS64: old kernel */
 	}
 	default_first(w.v, w.n);
+	out_v = w.v;
+	out_cap = w.cap;
 	*vp = w.v;
 	*np = w.n;
 	return 0;
@@ -533,6 +845,14 @@ net_ifaces_free(struct net_iface *v, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		free(v[i].addr);
+	}
+	if (v == out_v) {
+		out_v = NULL;
+		if (keep_v == NULL && out_cap <= NET_KEEP_MAX) {
+			keep_v = v;
+			keep_cap = out_cap;
+			return;
+		}
 	}
 	free(v);
 }
@@ -581,7 +901,9 @@ v6_text(const char *hex, char *buf, size_t n)
 		}
 		a.s6_addr[i] = (unsigned char)(hi << 4 | lo);
 	}
-	return inet_ntop(AF_INET6, &a, buf, (socklen_t)n) == NULL ? -1 : 0;
+	(void)n;		/* NET_ADDR_MAX >= INET6_ADDRSTRLEN */
+	ip6_text(a.s6_addr, buf);
+	return 0;
 }
 
 static int
@@ -686,83 +1008,4 @@ net_routes(struct net_route **v, size_t *n, struct verr *e)
 		    strerror(errno));
 	}
 	return 0;
-}
-
-/* Whitespace separated field i of line (0-based), copied into f. */
-static int
-nth_field(const char *line, int i, char *f, size_t n)
-{
-	const char	*p = line;
-	size_t		 len;
-
-	for (;;) {
-		p += strspn(p, " \t");
-		len = strcspn(p, " \t");
-		if (len == 0) {
-			return -1;
-		}
-		if (i-- == 0) {
-			break;
-		}
-		p += len;
-	}
-	if (len >= n) {
-		return -1;
-	}
-	memcpy(f, p, len);
-	f[len] = '\0';
-	return 0;
-}
-
-/* Best default route in one route file: up, not reject, not on lo. */
-static int
-default_in(const char *path, int v6, char *buf, size_t len)
-{
-	/* route: iface dest gw flags ref use metric mask; ipv6_route:
-	 * dest plen src plen hop metric ref use flags iface */
-	const int	 fi = v6 ? 9 : 0, ff = v6 ? 8 : 3, fm = v6 ? 5 : 6;
-	char		 text_buf[8192], *text, *cur, *line, f[64], dev[64];
-	unsigned long	 flags, metric, best = ULONG_MAX;
-	int		 found = 0;
-
-	if ((text = slurp(vpath(path), text_buf, sizeof(text_buf), NULL)) ==
-	    NULL) {
-		return -1;
-	}
-	for (cur = text; (line = slurp_line(&cur)) != NULL;) {
-		if (v6 ? strncmp(line, "00000000000000000000000000000000 00 ",
-		    36) != 0 : (nth_field(line, 1, f, sizeof(f)) == -1 ||
-		    strcmp(f, "00000000") != 0 || nth_field(line, 7, f,
-		    sizeof(f)) == -1 || strcmp(f, "00000000") != 0)) {
-			continue;
-		}
-		if (nth_field(line, ff, f, sizeof(f)) == -1) {
-			continue;
-		}
-		flags = strtoul(f, NULL, 16);
-		if (nth_field(line, fm, f, sizeof(f)) == -1) {
-			continue;
-		}
-		metric = strtoul(f, NULL, v6 ? 16 : 10);
-		if (!(flags & NET_RTF_UP) || (flags & NET_RTF_REJECT) ||
-		    nth_field(line, fi, dev, sizeof(dev)) == -1 ||
-		    strcmp(dev, "lo") == 0 || (found && metric >= best)) {
-			continue;
-		}
-		found = 1;
-		best = metric;
-		snprintf(buf, len, "%s", dev);
-	}
-	slurp_free(text, text_buf);
-	return found ? 0 : -1;
-}
-
-int
-net_default_iface(char *buf, size_t len)
-{
-	/* IPv4 wins over IPv6, then the lower metric. */
-	if (default_in("/proc/net/route", 0, buf, len) == 0) {
-		return 0;
-	}
-	return default_in("/proc/net/ipv6_route", 1, buf, len);
 }

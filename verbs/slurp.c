@@ -30,7 +30,7 @@ slurp(const char *path, char *buf, size_t bufsz, size_t *lenp)
 	ssize_t	 r;
 	int	 fd, saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = io_open(path, O_RDONLY)) == -1) {
 		return NULL;
 	}
 	for (;;) {

@@ -17,8 +17,9 @@
 
 #include "sys.h"
 #include "verbs.h"
+#include "slurp.h"
 
-#define SYS_LINE_MAX	4096		/* longest os-release line we keep */
+#define SYS_LINE_MAX	4096		/* os-release read without the heap */
 
 /* Bounded copy that always terminates (truncates silently). */
 static void
@@ -118,34 +119,40 @@ osrel_line(struct sys_osinfo *oi, char *line)
 	return 0;
 }
 
+/*
+ * Whole file in one slurp (open, read, read 0, close): fopen() costs two
+ * fcntl calls and a heap buffer.  A NUL ends its line's text, as fgets.
+ */
 static void
 osrel_read(struct sys_osinfo *oi)
 {
 	const char	*env = getenv("QGA_OS_RELEASE");
-	char		 path[512], line[SYS_LINE_MAX];
-	FILE		*f;
+	char		 buf[SYS_LINE_MAX], *text, *line, *nl;
+	size_t		 len;
 	unsigned	 keep = oi->has;
 
 	if (env != NULL) {
-		copy(path, sizeof(path), env);
-		f = fopen(path, "re");
-	} else {
-		copy(path, sizeof(path), vpath("/etc/os-release"));
-		if ((f = fopen(path, "re")) == NULL) {
-			copy(path, sizeof(path), vpath("/usr/lib/os-release"));
-			f = fopen(path, "re");
-		}
+		text = slurp(env, buf, sizeof(buf), &len);
+	} else if ((text = slurp(vpath("/etc/os-release"), buf, sizeof(buf),
+	    &len)) == NULL) {
+		text = slurp(vpath("/usr/lib/os-release"), buf, sizeof(buf),
+		    &len);
 	}
-	if (f == NULL) {
+	if (text == NULL) {
 		return;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+	for (line = text; line < text + len; line = nl + 1) {
+		if ((nl = memchr(line, '\n', (size_t)(text + len - line))) ==
+		    NULL) {
+			nl = text + len;	/* the NUL slurp put there */
+		}
+		*nl = '\0';
 		if (osrel_line(oi, line) == -1) {
 			oi->has = keep;	/* GKeyFile parse error: no keys */
 			break;
 		}
 	}
-	fclose(f);
+	slurp_free(text, buf);
 }
 
 int

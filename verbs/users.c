@@ -88,7 +88,7 @@ users_list(struct users_login **v, size_t *n, struct verr *e)
 
 	*v = NULL;
 	*n = 0;
-	if ((fd = open(users_utmp_path(), O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = io_open(users_utmp_path(), O_RDONLY)) == -1) {
 		return 0;	/* no utmp: nobody is logged in */
 	}
 	while (nrec++ < UT_MAX_RECORDS &&

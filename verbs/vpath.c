@@ -55,7 +55,7 @@ vread_file(const char *path, char *buf, size_t max)
 		errno = EINVAL;
 		return -1;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = io_open(path, O_RDONLY)) == -1) {
 		return -1;
 	}
 	while (got < max - 1) {

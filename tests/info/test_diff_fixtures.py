@@ -135,7 +135,26 @@ def netns_cases():
         stats = lambda v: sorted((i["name"], sorted(i.get("statistics", {})))
                                  for i in v)
         t.eq("fixture netns statistics members", stats(o), stats(r))
+        # The default route's interface first (issue 3), the rest in
+        # getifaddrs order as qemu-ga lists them.
+        names = lambda v: [i["name"] for i in v]
         t.eq("fixture netns default route first", o[0]["name"], "eth2")
+        t.eq("fixture netns the rest in qemu-ga's order", names(o[1:]),
+             [n for n in names(r) if n != "eth2"])
+        # The default route moves: the next listing follows at once (the
+        # agent keeps the answer until the kernel announces a change).
+        with infolib.onega_in_ns(ns.name) as a:
+            c = a.qga()
+            t.eq("default route: first listing", names(c.cmd(
+                "guest-network-get-interfaces")["return"])[0], "eth2")
+            ns.ip("route", "replace", "default", "via", "10.1.0.1", "dev",
+                  "eth1")
+            t.eq("default route moved to eth1: listed first", names(c.cmd(
+                "guest-network-get-interfaces")["return"])[0], "eth1")
+            ns.ip("route", "del", "default")
+            t.eq("no default route: qemu-ga's order", names(c.cmd(
+                "guest-network-get-interfaces")["return"]), names(r))
+            ns.ip("route", "add", "default", "via", "10.2.0.1", "dev", "eth2")
         excl = "[general]\nexclude-interfaces=vethA*, docker*,br-*\n"
         with infolib.onega_in_ns(ns.name, conf=excl) as a:
             o = a.qga().cmd("guest-network-get-interfaces")["return"]
