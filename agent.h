@@ -206,6 +206,8 @@ struct chan {
 int	chan_send(struct chan *, const void *, size_t);
 /* The same for a whole buffer, moved into the queue if that is empty. */
 int	chan_send_buf(struct chan *, struct buf *);
+/* Hand the queue to the host now, from a handler: errors wait for the loop. */
+void	chan_push(struct chan *);
 /* Drop the host and open the transport again (a broken stream). */
 void	chan_reopen(struct chan *);
 /* Stop or restart reading input (a deferred reply is pending). */

@@ -428,32 +428,45 @@ chan_event(struct chan *ch, const struct pollfd *pfd)
 	}
 }
 
+/* Write what the host takes now: -1 on a write error (errno set). */
+static int
+out_write(struct chan *ch)
+{
+	ssize_t n = 0;
+
+	while (ch->state == CH_UP && buf_size(&ch->out) > 0 &&
+	    (n = io_write(ch->ofd, buf_data(&ch->out),
+	    buf_size(&ch->out))) > 0) {
+		buf_consume(&ch->out, n);
+	}
+	return n == -1 ? -1 : 0;	/* 0 also when full: POLLOUT next */
+}
+
 void
 chan_flush(struct chan *ch)
 {
-	ssize_t n;
-
-	while (ch->state == CH_UP && buf_size(&ch->out) > 0) {
-		n = io_write(ch->ofd, buf_data(&ch->out), buf_size(&ch->out));
-		if (n == 0) {
-			return;		/* full: POLLOUT next pass */
-		}
-		if (n == -1) {
-			if (errno != EPIPE && errno != ECONNRESET) {
-				log_warn("[%s] write", ch->section);
-			}
-			if (ch->lfd != -1) {
-				chan_down(ch, CH_LISTEN);
-			} else if (strcmp(ch->method, "stdio") == 0) {
-				ch->state = CH_OFF;
-				agent_quit = 1;
-			} else {
-				chan_down(ch, CH_AWAY);
-			}
-			return;
-		}
-		buf_consume(&ch->out, n);
+	if (out_write(ch) == 0) {
+		return;
 	}
+	if (errno != EPIPE && errno != ECONNRESET) {
+		log_warn("[%s] write", ch->section);
+	}
+	if (ch->lfd != -1) {
+		chan_down(ch, CH_LISTEN);
+	} else if (strcmp(ch->method, "stdio") == 0) {
+		ch->state = CH_OFF;
+		agent_quit = 1;
+	} else {
+		chan_down(ch, CH_AWAY);
+	}
+}
+
+/* The same from inside a request handler: a write error is left to the
+ * loop's next pass, so the channel never drops under a handler. */
+void
+chan_push(struct chan *ch)
+{
+	(void)out_write(ch);
 }
 
 void

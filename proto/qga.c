@@ -159,19 +159,6 @@ send_reply(struct qga_req *r, cJSON *resp)
 	cJSON_Delete(resp);
 }
 
-/* Hand queued output to the host now, if it takes it; errors and a full
- * pipe are left to the loop (a handler must not see the channel drop). */
-static void
-push(struct chan *ch)
-{
-	ssize_t n;
-
-	while (buf_size(&ch->out) > 0 && (n = io_write(ch->ofd,
-	    buf_data(&ch->out), buf_size(&ch->out))) > 0) {
-		buf_consume(&ch->out, n);
-	}
-}
-
 #define B64_STEP	(3 * 128 * 1024)	/* bytes encoded per push */
 
 /*
@@ -224,7 +211,7 @@ qga_return_b64(struct qga_req *r, const char *pre, const unsigned char *p,
 		b64_encode(o->p + o->len, p + i, k);
 		o->len += B64_LEN(k);
 		if (n - i > k) {
-			push(ch);
+			chan_push(ch);
 		}
 	}
 	buf_append(o, "\"", 1);

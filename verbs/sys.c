@@ -18,21 +18,10 @@
 #include "sys.h"
 #include "verbs.h"
 #include "slurp.h"
+#include "dsys.h"
 
 #define SYS_LINE_MAX	4096		/* os-release read without the heap */
 
-/* Bounded copy that always terminates (truncates silently). */
-static void
-copy(char *dst, size_t n, const char *src)
-{
-	size_t	len = strlen(src);
-
-	if (len >= n) {
-		len = n - 1;
-	}
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
 
 /*
  * os-release value as qemu-ga unquotes it (ga_osrelease_replace_special):
@@ -111,8 +100,8 @@ osrel_line(struct sys_osinfo *oi, char *line)
 	for (i = 0; i < nitems(osrel_keys); i++) {
 		if (strcmp(k, osrel_keys[i].key) == 0) {
 			osrel_unquote(v);
-			copy((char *)oi + osrel_keys[i].off, osrel_keys[i].len,
-			    v);
+			dsys_copy((char *)oi + osrel_keys[i].off,
+			    osrel_keys[i].len, v);
 			oi->has |= osrel_keys[i].bit;
 		}
 	}
@@ -163,9 +152,12 @@ sys_osinfo(struct sys_osinfo *oi, struct verr *e)
 	(void)e;
 	memset(oi, 0, sizeof(*oi));
 	if (uname(&u) == 0) {
-		copy(oi->kernel_release, sizeof(oi->kernel_release), u.release);
-		copy(oi->kernel_version, sizeof(oi->kernel_version), u.version);
-		copy(oi->machine, sizeof(oi->machine), u.machine);
+		dsys_copy(oi->kernel_release, sizeof(oi->kernel_release),
+		    u.release);
+		dsys_copy(oi->kernel_version, sizeof(oi->kernel_version),
+		    u.version);
+		dsys_copy(oi->machine, sizeof(oi->machine),
+		    u.machine);
 		oi->has |= SYS_OS_UNAME;
 	}
 	osrel_read(oi);
@@ -182,9 +174,9 @@ sys_hostname(char *buf, size_t n, struct verr *e)
 	}
 	/* Newest qemu-ga answers "localhost" rather than failing. */
 	if (uname(&u) == -1 || u.nodename[0] == '\0') {
-		copy(buf, n, "localhost");
+		dsys_copy(buf, n, "localhost");
 	} else {
-		copy(buf, n, u.nodename);
+		dsys_copy(buf, n, u.nodename);
 	}
 	return 0;
 }
@@ -211,7 +203,7 @@ hosts_find(char *line, const char *host, char *out, size_t n)
 		}
 	}
 	if (found && dotted != NULL) {
-		copy(out, n, dotted);
+		dsys_copy(out, n, dotted);
 		return 1;
 	}
 	return 0;
@@ -226,7 +218,7 @@ sys_fqdn(char *buf, size_t n, struct verr *e)
 	if (sys_hostname(host, sizeof(host), e) == -1) {
 		return -1;
 	}
-	copy(buf, n, host);
+	dsys_copy(buf, n, host);
 	if (strchr(host, '.') != NULL) {
 		return 0;
 	}
@@ -267,12 +259,12 @@ tz_name(char *buf, size_t n)
 	if (len > 0) {
 		link[len] = '\0';
 		if ((p = strstr(link, "zoneinfo/")) != NULL) {
-			copy(buf, n, p + strlen("zoneinfo/"));
+			dsys_copy(buf, n, p + strlen("zoneinfo/"));
 			return;
 		}
 	}
 	if (vread_line(vpath("/etc/timezone"), link, sizeof(link)) == 0) {
-		copy(buf, n, link);
+		dsys_copy(buf, n, link);
 	}
 }
 
@@ -288,7 +280,7 @@ sys_timezone(struct sys_tz *tz, struct verr *e)
 	if (localtime_r(&now, &tm) == NULL) {
 		return verr_set(e, errno, "Couldn't retrieve local timezone");
 	}
-	copy(tz->abbr, sizeof(tz->abbr), tm.tm_zone != NULL ? tm.tm_zone : "");
+	dsys_copy(tz->abbr, sizeof(tz->abbr), tm.tm_zone != NULL ? tm.tm_zone : "");
 	tz->offset = (int32_t)tm.tm_gmtoff;
 	/* Standard time is the smaller offset of January and July. */
 	tm.tm_mon = 0;
